@@ -1,0 +1,24 @@
+# radtune: raw radiology report CSVs -> de-identified, fine-tuned and evaluated LLM.
+# Read the included rule files top to bottom to follow one report to a row of results/eval.tsv.
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/ingest.smk"
+include: "rules/deid.smk"
+include: "rules/filter.smk"
+include: "rules/split.smk"
+include: "rules/instructions.smk"
+include: "rules/base_model.smk"
+include: "rules/tokenize.smk"
+include: "rules/train.smk"
+include: "rules/generate.smk"
+include: "rules/score.smk"
+
+
+rule all:
+    input:
+        get_final_output(),
+    default_target: True

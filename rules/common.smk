@@ -1,0 +1,145 @@
+"""Config validation, every path of the workflow (defined once, here), and the lists of models."""
+
+import json
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+validate(config, schema="../config/schema.yaml", set_default=True)
+
+# Wiring errors the schema cannot express: fail at start-up, naming the offending key.
+_REQUIRED_COLUMNS = {
+    "impression": ["findings", "impression"],
+    "protocol": ["order_notes", "protocol"],
+    "note_qa": ["note", "question", "answer"],
+}
+for _name, _ds in config["datasets"].items():
+    for _col in _REQUIRED_COLUMNS[_ds["task"]]:
+        if _col not in _ds["columns"]:
+            raise WorkflowError(
+                f"config: datasets.{_name}.columns.{_col} is required for task "
+                f"{_ds['task']!r} but maps to nothing"
+            )
+for _name, _var in config["variants"].items():
+    if _var["base"] not in config["base_models"]:
+        raise WorkflowError(
+            f"config: variants.{_name}.base is {_var['base']!r}, which is not a key of base_models"
+        )
+if abs(sum(config["split"][k] for k in ("train", "val", "test")) - 1.0) > 1e-6:
+    raise WorkflowError("config: split.train + split.val + split.test must add up to 1")
+
+# The code the rules run: a plain package, importable without Snakemake.
+SCRIPTS = workflow.source_path("../scripts/radtune/__init__.py").rsplit("/radtune/", 1)[0]
+PY = f"PYTHONPATH={SCRIPTS}${{PYTHONPATH:+:$PYTHONPATH}} python -m"
+
+# ---- paths (the only place they are spelled out) -------------------------------------------
+SHARD = "results/shards/{dataset}/{shard}.parquet"
+DEID = "results/deid/{dataset}/{shard}.parquet"
+DEID_SHARD_AUDIT = "results/deid/{dataset}/{shard}.audit.tsv"
+DEID_AUDIT = "results/deid/audit.tsv"
+FILTERED = "results/filter/filtered.parquet"
+FILTER_REPORT = "results/filter/report.tsv"
+SPLIT_ASSIGNED = "results/split/assigned.parquet"
+SPLIT_REPORT = "results/data/split_report.tsv"
+DATA = "results/data/{split}.jsonl"
+BASE_DIR = "results/base/{base}"
+TOKENIZED = "results/tokenized/{base}/{split}"
+TOKENIZED_STATS = "results/tokenized/{base}/{split}.stats.json"
+PACKED = "results/packed/{base}/train"
+PACK_STATS = "results/packed/{base}/train.stats.json"
+MODEL = "results/models/{variant}"
+CHECKPOINTS = "results/checkpoints/{variant}"
+GENERATED = "results/generate/{model}/{eshard}.jsonl"
+PREDICTIONS = "results/predictions/{model}.jsonl"
+SCORES = "results/scores/{model}.tsv"
+JUDGE = "results/judge/{model}.tsv"
+EVAL = "results/eval.tsv"
+EVAL_BY_GROUP = "results/eval_by_group.tsv"
+EVAL_PLOT = "results/eval.png"
+LOGS = "logs"
+
+SPLITS = ["train", "val", "test"]
+
+
+def shard_ids():
+    return [f"{i:04d}" for i in range(config["shards"])]
+
+
+def eval_shard_ids():
+    return [f"{i:04d}" for i in range(config["eval"]["shards"])]
+
+
+def used_bases():
+    """Base models the rows of eval.tsv need: every variant's base (or all, without variants)."""
+    bases = [v["base"] for v in config["variants"].values()] or list(config["base_models"])
+    return list(dict.fromkeys(bases))
+
+
+def llm_models():
+    """Model names that get generated predictions: bases (when eval.models.base) then variants."""
+    names = used_bases() if config["eval"]["models"]["base"] else []
+    return names + list(config["variants"])
+
+
+def baseline_models():
+    return [f"baseline_{kind}" for kind in config["eval"]["models"]["baselines"]]
+
+
+def eval_models():
+    return llm_models() + baseline_models()
+
+
+def get_base_dir(base):
+    """A base model's directory: its local path, or the folder the GGUF conversion rule writes."""
+    spec = config["base_models"][base]
+    if spec.get("path") and not spec.get("gguf_file"):
+        return spec["path"]
+    return BASE_DIR.format(base=base)
+
+
+def get_model_base(model):
+    return config["variants"][model]["base"] if model in config["variants"] else model
+
+
+def get_train_input(wildcards):
+    base = config["variants"][wildcards.variant]["base"]
+    train = (
+        PACKED if config["variants"][wildcards.variant]["packing"] else TOKENIZED
+    ).format(base=base, split="train")
+    return {
+        "base": get_base_dir(base),
+        "train": train,
+        "val": TOKENIZED.format(base=base, split="val"),
+        "recipe": config["variants"][wildcards.variant]["recipe"],
+    }
+
+
+def get_generate_input(wildcards):
+    inputs = {
+        "base": get_base_dir(get_model_base(wildcards.model)),
+        "test": DATA.format(split="test"),
+    }
+    if wildcards.model in config["variants"]:
+        inputs["model"] = MODEL.format(variant=wildcards.model)
+    return inputs
+
+
+def as_json(value):
+    """Params passed to a script as one JSON argument (a params change reruns the job)."""
+    return json.dumps(value, sort_keys=True)
+
+
+def get_final_output():
+    return [EVAL, EVAL_BY_GROUP, EVAL_PLOT]
+
+
+wildcard_constraints:
+    dataset="|".join(config["datasets"]),
+    shard=r"\d{4}",
+    eshard=r"\d{4}",
+    split="|".join(SPLITS),
+    base="|".join(config["base_models"]),
+    variant="|".join(config["variants"]) or "^$",
+    model="|".join(eval_models()) or "^$",

@@ -1,0 +1,61 @@
+# Stage 9 - predictions on the test split: greedy, batched generation for the base model(s) and
+# every variant (sharded across jobs), and the reference baselines built from the train split.
+
+
+rule generate:
+    input:
+        unpack(get_generate_input),
+    output:
+        GENERATED,
+    params:
+        eval=lambda w: as_json(config["eval"]),
+        n_shards=config["eval"]["shards"],
+        finetuned=lambda w, input: f"--finetuned {input.model}" if "model" in input.keys() else "",
+    log:
+        f"{LOGS}/generate/{{model}}/{{eshard}}.log",
+    conda:
+        "../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=16000,
+        runtime=600,
+    shell:
+        "{PY} radtune.generate --model-name {wildcards.model} --base {input.base}"
+        " {params.finetuned} --test {input.test} --shard {wildcards.eshard} --n-shards {params.n_shards}"
+        " --params {params.eval:q} --output {output} > {log} 2>&1"
+
+
+rule merge_predictions:
+    input:
+        expand(GENERATED, eshard=eval_shard_ids(), allow_missing=True),
+    output:
+        PREDICTIONS,
+    wildcard_constraints:
+        model="|".join(llm_models()) or "^$",
+    log:
+        f"{LOGS}/generate/{{model}}.merge.log",
+    localrule: True
+    shell:
+        "cat {input:q} > {output} 2> {log}"
+
+
+rule baseline:
+    input:
+        train=DATA.format(split="train"),
+        test=DATA.format(split="test"),
+    output:
+        "results/predictions/baseline_{kind}.jsonl",
+    wildcard_constraints:
+        kind="constant|retrieval|extractive",
+    params:
+        eval=lambda w: as_json(config["eval"]),
+    log:
+        f"{LOGS}/baseline/{{kind}}.log",
+    conda:
+        "../envs/eval.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "{PY} radtune.baselines --kind {wildcards.kind} --train {input.train} --test {input.test}"
+        " --params {params.eval:q} --output {output} > {log} 2>&1"

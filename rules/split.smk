@@ -1,0 +1,23 @@
+# Stage 4 - split: group identical (normalised) task inputs, optionally near-duplicates, and
+# patients; assign whole groups to train/val/test by a seeded hash; prove zero overlap.
+
+
+rule split:
+    input:
+        FILTERED,
+    output:
+        data=SPLIT_ASSIGNED,
+        report=report(SPLIT_REPORT, caption="../report/split.rst", category="Data"),
+    params:
+        split=lambda w: as_json(config["split"]),
+        seed=config["seed"],
+    log:
+        f"{LOGS}/split.log",
+    conda:
+        "../envs/deid.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    shell:
+        "{PY} radtune.split --input {input} --params {params.split:q} --seed {params.seed}"
+        " --output {output.data} --report {output.report} > {log} 2>&1"

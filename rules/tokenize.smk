@@ -1,0 +1,46 @@
+# Stage 7 - tokenize with the base model's own chat template (loss on the answer only) into a
+# cached datasets folder, then pack train rows to max_seq_len (best-fit decreasing, per-example
+# position ids). The tokenizer folder is an input and max_seq_len/truncation are params, so a
+# cache built for one tokenizer/template/length is never reused for another.
+
+
+rule tokenize:
+    input:
+        data=DATA,
+        base=lambda w: get_base_dir(w.base),
+    output:
+        data=directory(TOKENIZED),
+        stats=TOKENIZED_STATS,
+    params:
+        tokenize=lambda w: as_json(config["tokenize"]),
+    log:
+        f"{LOGS}/tokenize/{{base}}/{{split}}.log",
+    conda:
+        "../envs/train.yaml"
+    threads: config["tokenize"]["num_proc"]
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    shell:
+        "{PY} radtune.tokenize --input {input.data} --model {input.base}"
+        " --params {params.tokenize:q} --output {output.data} --stats {output.stats} > {log} 2>&1"
+
+
+rule pack:
+    input:
+        TOKENIZED.replace("{split}", "train"),
+    output:
+        data=directory(PACKED),
+        stats=report(PACK_STATS, caption="../report/pack.rst", category="Training"),
+    params:
+        max_seq_len=config["tokenize"]["max_seq_len"],
+    log:
+        f"{LOGS}/pack/{{base}}.log",
+    conda:
+        "../envs/train.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    shell:
+        "{PY} radtune.pack --input {input} --max-seq-len {params.max_seq_len}"
+        " --output {output.data} --stats {output.stats} > {log} 2>&1"
