@@ -5,8 +5,6 @@
 rule base_model:
     output:
         directory(BASE_DIR),
-    params:
-        spec=lambda w: as_json(config["base_models"][w.base]),
     log:
         f"{LOGS}/base_model/{{base}}.log",
     conda:
@@ -14,5 +12,7 @@ rule base_model:
     resources:
         mem_mb=8000,
         runtime=60,
+    params:
+        spec=lambda w: as_json(config["base_models"][w.base]),
     shell:
-        "{PY} radtune.base_model --spec {params.spec:q} --output {output} > {log} 2>&1"
+        "python -m radtune.base_model --spec {params.spec:q} --output {output} > {log} 2>&1"

@@ -1,6 +1,7 @@
 """Config validation, every path of the workflow (defined once, here), and the lists of models."""
 
 import json
+import os
 
 from snakemake.utils import min_version, validate
 
@@ -30,9 +31,10 @@ for _name, _var in config["variants"].items():
 if abs(sum(config["split"][k] for k in ("train", "val", "test")) - 1.0) > 1e-6:
     raise WorkflowError("config: split.train + split.val + split.test must add up to 1")
 
-# The code the rules run: a plain package, importable without Snakemake.
-SCRIPTS = workflow.source_path("../scripts/radtune/__init__.py").rsplit("/radtune/", 1)[0]
-PY = f"PYTHONPATH={SCRIPTS}${{PYTHONPATH:+:$PYTHONPATH}} python -m"
+# The code the rules run is a plain package under scripts/, importable without Snakemake; every
+# job (local or submitted) finds it through PYTHONPATH. Keeps bash strict mode.
+SCRIPTS = os.path.join(workflow.basedir, "scripts")
+shell.prefix(f"set -euo pipefail; export PYTHONPATH='{SCRIPTS}'${{PYTHONPATH:+:$PYTHONPATH}}; ")
 
 # ---- paths (the only place they are spelled out) -------------------------------------------
 SHARD = "results/shards/{dataset}/{shard}.parquet"
@@ -73,7 +75,9 @@ def eval_shard_ids():
 
 def used_bases():
     """Base models the rows of eval.tsv need: every variant's base (or all, without variants)."""
-    bases = [v["base"] for v in config["variants"].values()] or list(config["base_models"])
+    bases = [v["base"] for v in config["variants"].values()] or list(
+        config["base_models"]
+    )
     return list(dict.fromkeys(bases))
 
 
@@ -129,6 +133,13 @@ def get_generate_input(wildcards):
 def as_json(value):
     """Params passed to a script as one JSON argument (a params change reruns the job)."""
     return json.dumps(value, sort_keys=True)
+
+
+def get_table_input(wildcards):
+    inputs = {"scores": expand(SCORES, model=eval_models())}
+    if config["eval"]["judge"]["backend"] != "none":
+        inputs["judge"] = expand(JUDGE, model=eval_models())
+    return inputs
 
 
 def get_final_output():

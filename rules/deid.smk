@@ -9,20 +9,20 @@ rule deidentify:
     output:
         data=DEID,
         audit=DEID_SHARD_AUDIT,
-    params:
-        deid=lambda w: as_json(config["deid"]),
     log:
         f"{LOGS}/deid/{{dataset}}/{{shard}}.log",
+    group:
+        "deid"
     conda:
         "../envs/deid.yaml"
     threads: config["deid"]["n_process"]
     resources:
         mem_mb=3000,
         runtime=120,
-    group:
-        "deid"
+    params:
+        deid=lambda w: as_json(config["deid"]),
     shell:
-        "{PY} radtune.deid run --input {input.shard} --allow-list {input.allow_list}"
+        "python -m radtune.deid run --input {input.shard} --allow-list {input.allow_list}"
         " --params {params.deid:q} --output {output.data} --audit {output.audit} > {log} 2>&1"
 
 
@@ -33,8 +33,8 @@ rule deid_audit:
         report(DEID_AUDIT, caption="../report/deid_audit.rst", category="Data"),
     log:
         f"{LOGS}/deid/audit.log",
+    localrule: True
     conda:
         "../envs/deid.yaml"
-    localrule: True
     shell:
-        "{PY} radtune.deid merge-audit --inputs {input:q} --output {output} > {log} 2>&1"
+        "python -m radtune.deid merge-audit --inputs {input:q} --output {output} > {log} 2>&1"

@@ -9,9 +9,6 @@ rule filter:
     output:
         data=FILTERED,
         report=report(FILTER_REPORT, caption="../report/filter.rst", category="Data"),
-    params:
-        datasets=lambda w: as_json(config["datasets"]),
-        filter=lambda w: as_json(config["filter"]),
     log:
         f"{LOGS}/filter.log",
     conda:
@@ -19,6 +16,9 @@ rule filter:
     resources:
         mem_mb=8000,
         runtime=60,
+    params:
+        datasets=lambda w: as_json(config["datasets"]),
+        filter=lambda w: as_json(config["filter"]),
     shell:
-        "{PY} radtune.filter --inputs {input.shards:q} --datasets {params.datasets:q}"
+        "python -m radtune.filter --inputs {input.shards:q} --datasets {params.datasets:q}"
         " --params {params.filter:q} --output {output.data} --report {output.report} > {log} 2>&1"

@@ -7,10 +7,6 @@ rule generate:
         unpack(get_generate_input),
     output:
         GENERATED,
-    params:
-        eval=lambda w: as_json(config["eval"]),
-        n_shards=config["eval"]["shards"],
-        finetuned=lambda w, input: f"--finetuned {input.model}" if "model" in input.keys() else "",
     log:
         f"{LOGS}/generate/{{model}}/{{eshard}}.log",
     conda:
@@ -19,8 +15,14 @@ rule generate:
     resources:
         mem_mb=16000,
         runtime=600,
+    params:
+        eval=lambda w: as_json(config["eval"]),
+        n_shards=config["eval"]["shards"],
+        finetuned=lambda w, input: (
+            f"--finetuned {input.model}" if "model" in input.keys() else ""
+        ),
     shell:
-        "{PY} radtune.generate --model-name {wildcards.model} --base {input.base}"
+        "python -m radtune.generate --model-name {wildcards.model} --base {input.base}"
         " {params.finetuned} --test {input.test} --shard {wildcards.eshard} --n-shards {params.n_shards}"
         " --params {params.eval:q} --output {output} > {log} 2>&1"
 
@@ -30,11 +32,13 @@ rule merge_predictions:
         expand(GENERATED, eshard=eval_shard_ids(), allow_missing=True),
     output:
         PREDICTIONS,
-    wildcard_constraints:
-        model="|".join(llm_models()) or "^$",
     log:
         f"{LOGS}/generate/{{model}}.merge.log",
+    wildcard_constraints:
+        model="|".join(llm_models()) or "^$",
     localrule: True
+    conda:
+        "../envs/eval.yaml"
     shell:
         "cat {input:q} > {output} 2> {log}"
 
@@ -45,17 +49,17 @@ rule baseline:
         test=DATA.format(split="test"),
     output:
         "results/predictions/baseline_{kind}.jsonl",
-    wildcard_constraints:
-        kind="constant|retrieval|extractive",
-    params:
-        eval=lambda w: as_json(config["eval"]),
     log:
         f"{LOGS}/baseline/{{kind}}.log",
+    wildcard_constraints:
+        kind="constant|retrieval|extractive",
     conda:
         "../envs/eval.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        eval=lambda w: as_json(config["eval"]),
     shell:
-        "{PY} radtune.baselines --kind {wildcards.kind} --train {input.train} --test {input.test}"
+        "python -m radtune.baselines --kind {wildcards.kind} --train {input.train} --test {input.test}"
         " --params {params.eval:q} --output {output} > {log} 2>&1"

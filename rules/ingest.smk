@@ -7,8 +7,6 @@ rule ingest:
         csv=lambda w: config["datasets"][w.dataset]["csv"],
     output:
         expand(SHARD, shard=shard_ids(), allow_missing=True),
-    params:
-        spec=lambda w: as_json(config["datasets"][w.dataset]),
     log:
         f"{LOGS}/ingest/{{dataset}}.log",
     conda:
@@ -16,6 +14,8 @@ rule ingest:
     resources:
         mem_mb=4000,
         runtime=60,
+    params:
+        spec=lambda w: as_json(config["datasets"][w.dataset]),
     shell:
-        "{PY} radtune.ingest --dataset {wildcards.dataset} --spec {params.spec:q}"
+        "python -m radtune.ingest --dataset {wildcards.dataset} --spec {params.spec:q}"
         " --csv {input.csv:q} --outputs {output:q} > {log} 2>&1"

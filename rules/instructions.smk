@@ -9,9 +9,6 @@ rule instructions:
         prepend=config["instructions"]["prepend_phrases"],
     output:
         expand(DATA, split=SPLITS),
-    params:
-        instructions=lambda w: as_json(config["instructions"]),
-        seed=config["seed"],
     log:
         f"{LOGS}/instructions.log",
     conda:
@@ -19,7 +16,10 @@ rule instructions:
     resources:
         mem_mb=8000,
         runtime=60,
+    params:
+        instructions=lambda w: as_json(config["instructions"]),
+        seed=config["seed"],
     shell:
-        "{PY} radtune.instructions --input {input.data} --templates {input.templates}"
+        "python -m radtune.instructions --input {input.data} --templates {input.templates}"
         " --prepend {input.prepend} --params {params.instructions:q} --seed {params.seed}"
         " --outputs {output:q} > {log} 2>&1"

@@ -7,8 +7,6 @@ rule score:
         PREDICTIONS,
     output:
         SCORES,
-    params:
-        eval=lambda w: as_json(config["eval"]),
     log:
         f"{LOGS}/score/{{model}}.log",
     conda:
@@ -17,8 +15,10 @@ rule score:
     resources:
         mem_mb=8000,
         runtime=120,
+    params:
+        eval=lambda w: as_json(config["eval"]),
     shell:
-        "{PY} radtune.score --predictions {input} --params {params.eval:q} --output {output} > {log} 2>&1"
+        "python -m radtune.score --predictions {input} --params {params.eval:q} --output {output} > {log} 2>&1"
 
 
 rule judge:
@@ -27,8 +27,6 @@ rule judge:
         prompt=config["eval"]["judge"]["prompt"],
     output:
         JUDGE,
-    params:
-        judge=lambda w: as_json(config["eval"]["judge"]),
     log:
         f"{LOGS}/judge/{{model}}.log",
     conda:
@@ -36,16 +34,11 @@ rule judge:
     resources:
         mem_mb=8000,
         runtime=240,
+    params:
+        judge=lambda w: as_json(config["eval"]["judge"]),
     shell:
-        "{PY} radtune.judge --predictions {input.predictions} --prompt {input.prompt}"
+        "python -m radtune.judge --predictions {input.predictions} --prompt {input.prompt}"
         " --params {params.judge:q} --output {output} > {log} 2>&1"
-
-
-def get_table_input(wildcards):
-    inputs = {"scores": expand(SCORES, model=eval_models())}
-    if config["eval"]["judge"]["backend"] != "none":
-        inputs["judge"] = expand(JUDGE, model=eval_models())
-    return inputs
 
 
 rule table:
@@ -53,15 +46,10 @@ rule table:
         unpack(get_table_input),
     output:
         table=report(EVAL, caption="../report/eval.rst", category="Evaluation"),
-        by_group=report(EVAL_BY_GROUP, caption="../report/eval_by_group.rst", category="Evaluation"),
-        plot=report(EVAL_PLOT, caption="../report/eval_plot.rst", category="Evaluation"),
-    params:
-        eval=lambda w: as_json(config["eval"]),
-        judge=lambda w, input: f"--judge {' '.join(input.judge)}" if "judge" in input.keys() else "",
-        kinds=lambda w: as_json(
-            {m: ("base" if m in used_bases() else "variant") for m in llm_models()}
-            | {m: "baseline" for m in baseline_models()}
+        by_group=report(
+            EVAL_BY_GROUP, caption="../report/eval_by_group.rst", category="Evaluation"
         ),
+        plot=report(EVAL_PLOT, caption="../report/eval_plot.rst", category="Evaluation"),
     log:
         f"{LOGS}/table.log",
     conda:
@@ -69,6 +57,15 @@ rule table:
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        eval=lambda w: as_json(config["eval"]),
+        judge=lambda w, input: (
+            f"--judge {' '.join(input.judge)}" if "judge" in input.keys() else ""
+        ),
+        kinds=lambda w: as_json(
+            {m: ("base" if m in used_bases() else "variant") for m in llm_models()}
+            | {m: "baseline" for m in baseline_models()}
+        ),
     shell:
-        "{PY} radtune.table --scores {input.scores:q} {params.judge} --kinds {params.kinds:q} --params {params.eval:q}"
+        "python -m radtune.table --scores {input.scores:q} {params.judge} --kinds {params.kinds:q} --params {params.eval:q}"
         " --output {output.table} --by-group {output.by_group} --plot {output.plot} > {log} 2>&1"

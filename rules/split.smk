@@ -8,9 +8,6 @@ rule split:
     output:
         data=SPLIT_ASSIGNED,
         report=report(SPLIT_REPORT, caption="../report/split.rst", category="Data"),
-    params:
-        split=lambda w: as_json(config["split"]),
-        seed=config["seed"],
     log:
         f"{LOGS}/split.log",
     conda:
@@ -18,6 +15,9 @@ rule split:
     resources:
         mem_mb=8000,
         runtime=60,
+    params:
+        split=lambda w: as_json(config["split"]),
+        seed=config["seed"],
     shell:
-        "{PY} radtune.split --input {input} --params {params.split:q} --seed {params.seed}"
+        "python -m radtune.split --input {input} --params {params.split:q} --seed {params.seed}"
         " --output {output.data} --report {output.report} > {log} 2>&1"

@@ -11,8 +11,6 @@ rule tokenize:
     output:
         data=directory(TOKENIZED),
         stats=TOKENIZED_STATS,
-    params:
-        tokenize=lambda w: as_json(config["tokenize"]),
     log:
         f"{LOGS}/tokenize/{{base}}/{{split}}.log",
     conda:
@@ -21,8 +19,10 @@ rule tokenize:
     resources:
         mem_mb=8000,
         runtime=60,
+    params:
+        tokenize=lambda w: as_json(config["tokenize"]),
     shell:
-        "{PY} radtune.tokenize --input {input.data} --model {input.base}"
+        "python -m radtune.tokenize --input {input.data} --model {input.base}"
         " --params {params.tokenize:q} --output {output.data} --stats {output.stats} > {log} 2>&1"
 
 
@@ -32,8 +32,6 @@ rule pack:
     output:
         data=directory(PACKED),
         stats=report(PACK_STATS, caption="../report/pack.rst", category="Training"),
-    params:
-        max_seq_len=config["tokenize"]["max_seq_len"],
     log:
         f"{LOGS}/pack/{{base}}.log",
     conda:
@@ -41,6 +39,8 @@ rule pack:
     resources:
         mem_mb=8000,
         runtime=60,
+    params:
+        max_seq_len=config["tokenize"]["max_seq_len"],
     shell:
-        "{PY} radtune.pack --input {input} --max-seq-len {params.max_seq_len}"
+        "python -m radtune.pack --input {input} --max-seq-len {params.max_seq_len}"
         " --output {output.data} --stats {output.stats} > {log} 2>&1"

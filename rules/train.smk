@@ -7,10 +7,6 @@ rule train:
         unpack(get_train_input),
     output:
         model=directory(MODEL),
-    params:
-        variant=lambda w: as_json(config["variants"][w.variant]),
-        checkpoints=CHECKPOINTS,
-        seed=config["seed"],
     log:
         f"{LOGS}/train/{{variant}}.log",
     conda:
@@ -20,7 +16,11 @@ rule train:
         mem_mb=16000,
         runtime=1440,
         gpu=lambda w: config["variants"][w.variant]["gpus"],
+    params:
+        variant=lambda w: as_json(config["variants"][w.variant]),
+        checkpoints=CHECKPOINTS,
+        seed=config["seed"],
     shell:
-        "{PY} radtune.train --variant {wildcards.variant} --spec {params.variant:q}"
+        "python -m radtune.train --variant {wildcards.variant} --spec {params.variant:q}"
         " --recipe {input.recipe} --base {input.base} --train {input.train} --val {input.val}"
         " --checkpoints {params.checkpoints} --seed {params.seed} --output {output.model} > {log} 2>&1"
