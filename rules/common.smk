@@ -34,7 +34,12 @@ if abs(sum(config["split"][k] for k in ("train", "val", "test")) - 1.0) > 1e-6:
 # The code the rules run is a plain package under scripts/, importable without Snakemake; every
 # job (local or submitted) finds it through PYTHONPATH. Keeps bash strict mode.
 SCRIPTS = os.path.join(workflow.basedir, "scripts")
-shell.prefix(f"set -euo pipefail; export PYTHONPATH='{SCRIPTS}'${{PYTHONPATH:+:$PYTHONPATH}}; ")
+# (The prefix is formatted like a shell command, hence the doubled braces.)
+shell.prefix(
+    "set -euo pipefail; export PYTHONPATH='"
+    + SCRIPTS
+    + "'${{PYTHONPATH:+:$PYTHONPATH}}; "
+)
 
 # ---- paths (the only place they are spelled out) -------------------------------------------
 SHARD = "results/shards/{dataset}/{shard}.parquet"
