@@ -42,7 +42,8 @@ shell.prefix(
 )
 
 # ---- paths (the only place they are spelled out) -------------------------------------------
-SHARD = "results/shards/{dataset}/{shard}.parquet"
+SHARD = "results/shards/{dataset}/{shard}.parquet"  # shard = "{part}_{piece}"
+SHARD_PIECE = "results/shards/{dataset}/{part}_{piece}.parquet"
 DEID = "results/deid/{dataset}/{shard}.parquet"
 DEID_SHARD_AUDIT = "results/deid/{dataset}/{shard}.audit.tsv"
 DEID_AUDIT = "results/deid/audit.tsv"
@@ -70,8 +71,27 @@ LOGS = "logs"
 SPLITS = ["train", "val", "test"]
 
 
-def shard_ids():
+def piece_ids():
     return [f"{i:04d}" for i in range(config["shards"])]
+
+
+def shard_ids(dataset):
+    """Shards of a dataset: every piece of every CSV part ("{part}_{piece}"), so that a changed
+    export file reruns only its own shards' jobs."""
+    parts = range(len(config["datasets"][dataset]["csv"]))
+    return [f"{p:03d}_{piece}" for p in parts for piece in piece_ids()]
+
+
+def all_shards(pattern):
+    return [
+        pattern.format(dataset=d, shard=s)
+        for d in config["datasets"]
+        for s in shard_ids(d)
+    ]
+
+
+def get_part_csv(wildcards):
+    return config["datasets"][wildcards.dataset]["csv"][int(wildcards.part)]
 
 
 def eval_shard_ids():
@@ -153,7 +173,9 @@ def get_final_output():
 
 wildcard_constraints:
     dataset="|".join(config["datasets"]),
-    shard=r"\d{4}",
+    shard=r"\d{3}_\d{4}",
+    part=r"\d{3}",
+    piece=r"\d{4}",
     eshard=r"\d{4}",
     split="|".join(SPLITS),
     base="|".join(config["base_models"]),

@@ -28,7 +28,7 @@ rule deidentify:
 
 rule deid_audit:
     input:
-        expand(DEID_SHARD_AUDIT, dataset=config["datasets"], shard=shard_ids()),
+        all_shards(DEID_SHARD_AUDIT),
     output:
         report(DEID_AUDIT, caption="../report/deid_audit.rst", category="Data"),
     log:

@@ -4,7 +4,7 @@
 
 rule filter:
     input:
-        shards=expand(DEID, dataset=config["datasets"], shard=shard_ids()),
+        shards=all_shards(DEID),
         audit=DEID_AUDIT,
     output:
         data=FILTERED,

@@ -1,14 +1,15 @@
-# Stage 1 - ingest: read a dataset's raw CSV(s), check them against the column mapping, and cut
-# them into `shards` deterministic pieces (by a hash of the report id) with canonical columns.
+# Stage 1 - ingest: read one raw CSV export of a dataset, check it against the column mapping, and
+# cut it into `shards` deterministic pieces (by a hash of the report id) with canonical columns.
+# One job per CSV file: a changed export reruns only its own shards downstream.
 
 
 rule ingest:
     input:
-        csv=lambda w: config["datasets"][w.dataset]["csv"],
+        csv=get_part_csv,
     output:
-        expand(SHARD, shard=shard_ids(), allow_missing=True),
+        expand(SHARD_PIECE, piece=piece_ids(), allow_missing=True),
     log:
-        f"{LOGS}/ingest/{{dataset}}.log",
+        f"{LOGS}/ingest/{{dataset}}/{{part}}.log",
     conda:
         "../envs/deid.yaml"
     resources:
