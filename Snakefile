@@ -2,7 +2,11 @@
 # Read the included rule files top to bottom to follow one report to a row of results/eval.tsv.
 
 
-configfile: "config/config.yaml"
+# The demo config, unless the user names their own with --configfile (which then replaces it
+# rather than being merged into it: a merge would keep the demo dataset).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "rules/common.smk"
