@@ -1,0 +1,315 @@
+"""Stage 1: read raw report CSVs, validate them against the column mapping, write canonical hash-sharded parquet."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from radtune.common import InputError, RadtuneError, atomic_path, run_main, stable_hash
+
+log = logging.getLogger("radtune.ingest")
+
+TASK_FIELDS: dict[str, list[str]] = {
+    "impression": ["findings", "impression"],
+    "protocol": ["order_notes", "protocol"],
+    "note_qa": ["note", "question", "answer"],
+}
+STRUCTURED_FIELDS = ["exam_code", "exam_description"]
+# Date formats accepted for the mapped `date` column (validated, never written on).
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y", "%Y%m%d"]
+
+
+def context_column(header: str) -> str:
+    """Canonical name of a mapped context column: ctx_ + the header, lowercased, non-alphanumerics -> _."""
+    return "ctx_" + (re.sub(r"[^0-9a-z]+", "_", header.lower()).strip("_") or "field")
+
+
+def output_schema(spec: dict[str, Any]) -> dict[str, pl.DataType]:
+    """Columns (in order) and types of an ingest shard for this dataset spec."""
+    schema: dict[str, pl.DataType] = {
+        "id": pl.String(),
+        "dataset": pl.String(),
+        "task": pl.String(),
+        "line": pl.Int64(),
+        "source": pl.String(),
+        "patient_key": pl.String(),
+    }
+    for name in STRUCTURED_FIELDS + TASK_FIELDS[spec["task"]]:
+        schema[name] = pl.String()
+    for header in spec["columns"].get("context", []):
+        schema[context_column(header)] = pl.String()
+    return schema
+
+
+@dataclass
+class RawTable:
+    """A CSV read as strings: header, column values and the physical line where each record starts."""
+
+    header: list[str]
+    frame: pl.DataFrame  # all-String columns named by header, "" kept as ""
+    lines: list[int]
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+
+def _decode_error(path: str, data: bytes, exc: UnicodeDecodeError, delimiter: str) -> InputError:
+    """Locate the first invalid UTF-8 byte: its physical line, and the column its record is in."""
+    prefix = data[: exc.start]
+    line = prefix.count(b"\n") + 1
+    column = None
+    try:
+        rows = list(csv.reader(io.StringIO(prefix.decode("utf-8").lstrip("\ufeff"), newline=""), delimiter=delimiter))
+        header = rows[0] if rows else []
+        if rows:
+            idx = len(rows[-1]) - 1 if len(rows) > 1 or not prefix.endswith(b"\n") else 0
+            column = header[idx] if 0 <= idx < len(header) else f"field {idx + 1}"
+    except csv.Error:
+        pass
+    return InputError(path, f"not valid UTF-8 (byte offset {exc.start})", line=line, column=column)
+
+
+def _scan_with_csv(path: str, text: str, delimiter: str) -> RawTable:
+    """Exact, slow path: parse with the csv module, naming the line/column of the first problem.
+
+    Also the fallback when Polars refuses a file the csv module accepts (the csv module is the reference).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    end = 0  # physical line where the previous record ended
+    while True:
+        start = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _quote_error(path, text, start, delimiter, header, str(exc)) from None
+        end = reader.line_num
+        if not row:  # blank line: not a record
+            continue
+        if header is None:
+            header = row
+            continue
+        if len(row) != len(header):
+            if len(row) < len(header):
+                raise InputError(
+                    path,
+                    f"row has {len(row)} fields but the header has {len(header)} (missing from this column on)",
+                    line=start,
+                    column=header[len(row)],
+                )
+            raise InputError(
+                path,
+                f"row has {len(row)} fields but the header has {len(header)} (extra field {len(header) + 1})",
+                line=start,
+                column=None,
+            )
+        rows.append(row)
+        lines.append(start)
+    if header is None:
+        raise InputError(path, "empty file (no header)", line=1)
+    frame = pl.DataFrame(
+        {f"c{i}": [r[i] for r in rows] for i in range(len(header))},
+        schema={f"c{i}": pl.String for i in range(len(header))},
+    )
+    frame.columns = header if len(set(header)) == len(header) else frame.columns
+    return RawTable(header, frame, lines)
+
+
+def _quote_error(
+    path: str, text: str, start: int, delimiter: str, header: list[str] | None, message: str
+) -> InputError:
+    """The csv module failed on the record starting at `start`: say which column holds the bad quote."""
+    physical = text.splitlines()[start - 1] if start - 1 < len(text.splitlines()) else ""
+    fields = next(csv.reader([physical], delimiter=delimiter), [])  # lenient parse of that one line
+    idx = max(len(fields) - 1, 0)
+    column = header[idx] if header and idx < len(header) else f"field {idx + 1}"
+    what = "unterminated quoted field" if "end of data" in message else f"broken quoting ({message})"
+    return InputError(path, what, line=start, column=column)
+
+
+def read_raw(path: str, delimiter: str = ",") -> RawTable:
+    """Read a CSV as strings with the physical start line of every record; bad input -> InputError.
+
+    Fast path: Polars (strict, all String). Polars silently pads short rows and turns blank lines into
+    empty records, so its result is only accepted when two exact byte-level invariants hold:
+    - delimiters in the file == (columns - 1) per record + delimiters inside values;
+    - newlines in the file == one per record + newlines inside values.
+    Any Polars error or broken invariant re-scans the file with the csv module (`_scan_with_csv`),
+    which names the file, line and column of the first problem (or returns the exact table).
+    """
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise InputError(path, "empty file (no header)", line=1)
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, data, exc, delimiter) from None
+    try:
+        header_row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise _quote_error(path, text, 1, delimiter, None, str(exc)) from None
+    try:
+        frame = pl.read_csv(
+            data,
+            separator=delimiter,
+            quote_char='"',
+            infer_schema=False,
+            empty_string_is_null=False,
+            raise_if_empty=True,
+            truncate_ragged_lines=False,
+            new_columns=[f"c{i}" for i in range(len(header_row))],
+        )
+    except Exception:  # noqa: BLE001 - Polars' messages may quote cell text: never shown; csv module locates it
+        frame = None
+    if frame is not None and frame.width == len(header_row):
+        sep = delimiter.encode("utf-8")
+        cols = frame.columns
+        in_values = frame.select(
+            sep=pl.sum_horizontal(pl.col(c).str.count_matches(delimiter, literal=True) for c in cols),
+            nl=pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True) for c in cols),
+        )
+        header_sep = sum(h.count(delimiter) for h in header_row)
+        header_nl = sum(h.count("\n") for h in header_row)
+        n = frame.height
+        seps_ok = data.count(sep) == (len(cols) - 1) * (n + 1) + header_sep + int(in_values["sep"].sum() or 0)
+        record_lines = (in_values["nl"] + 1).cast(pl.Int64)
+        expected_nl = 1 + header_nl + int(record_lines.sum() or 0) - (0 if data.endswith(b"\n") else 1)
+        if seps_ok and data.count(b"\n") == expected_nl and len(set(header_row)) == len(header_row):
+            starts = (record_lines.cum_sum() - record_lines + 2 + header_nl).to_list()
+            frame.columns = header_row
+            return RawTable(header_row, frame, starts)
+    return _scan_with_csv(path, text, delimiter)
+
+
+# ---- canonical shards -------------------------------------------------------------------------
+
+
+def _check_headers(path: str, header: list[str], columns: dict[str, Any]) -> None:
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if h in seen:
+            raise InputError(path, f"header repeats column {h!r} (fields {seen[h] + 1} and {i + 1})", line=1, column=h)
+        seen[h] = i
+    for field, mapped in columns.items():
+        for h in mapped if isinstance(mapped, list) else [mapped]:
+            if h not in seen:
+                raise InputError(path, f"column mapped to {field!r} is not in the header", line=1, column=h)
+
+
+def _first_bad(path: str, mask: pl.Series, lines: list[int], column: str, message: str) -> None:
+    if mask.any():
+        i = int(mask.arg_true()[0])
+        raise InputError(path, message, line=lines[i], column=column)
+
+
+def canonical_rows(dataset: str, spec: dict[str, Any], path: str) -> pl.DataFrame:
+    """One CSV -> canonical columns (docs/data-formats.md) plus a private `_hash` column for sharding."""
+    columns = spec["columns"]
+    table = read_raw(path, spec.get("delimiter", ","))
+    _check_headers(path, table.header, columns)
+    raw = table.frame
+    lines = table.lines
+    n = raw.height
+
+    def col(field: str) -> pl.Series:
+        s = raw.get_column(columns[field])
+        return s.set(s == "", None) if n else s
+
+    if "report_id" in columns:
+        rid = col("report_id")
+        _first_bad(path, rid.is_null(), lines, columns["report_id"], "report id is empty")
+        keys = rid.to_list()
+    else:
+        keys = [f"{path}:{ln}" for ln in lines]
+    if "date" in columns and n:
+        date = col("date").str.strip_chars()
+        parsed = pl.select(
+            pl.coalesce(date.str.strptime(pl.Datetime, f, strict=False) for f in DATE_FORMATS)
+        ).to_series()
+        _first_bad(path, date.is_not_null() & parsed.is_null(), lines, columns["date"], "not a date")
+    hashes = [stable_hash(dataset, k) for k in keys]
+    out: dict[str, pl.Series | list[Any]] = {
+        "id": [f"{dataset}-{h}" for h in hashes],
+        "dataset": [dataset] * n,
+        "task": [spec["task"]] * n,
+        "line": lines,
+        "source": [str(path)] * n,
+    }
+    if "patient_id" in columns:
+        out["patient_key"] = [None if p is None else stable_hash("patient", p) for p in col("patient_id").to_list()]
+    else:
+        out["patient_key"] = [None] * n
+    for field in STRUCTURED_FIELDS + TASK_FIELDS[spec["task"]]:
+        out[field] = col(field) if field in columns else [None] * n
+    for header in columns.get("context", []):
+        s = raw.get_column(header)
+        out[context_column(header)] = s.set(s == "", None) if n else s
+    schema = output_schema(spec)
+    frame = pl.DataFrame({k: (v.rename(k) if isinstance(v, pl.Series) else v) for k, v in out.items()}, schema=schema)
+    return frame.with_columns(_hash=pl.Series(hashes, dtype=pl.String))
+
+
+def _check_duplicates(frame: pl.DataFrame, column: str) -> None:
+    """Two rows with the same report id (same dataset): name both lines."""
+    dup = frame.filter(pl.col("id").is_duplicated()).sort("_order")
+    if dup.height:
+        first = dup.row(0, named=True)
+        second = dup.filter(pl.col("id") == first["id"]).row(1, named=True)
+        where = f"line {first['line']}" + ("" if first["source"] == second["source"] else f" of {first['source']}")
+        raise InputError(second["source"], f"duplicate report id (same as {where})", line=second["line"], column=column)
+
+
+def ingest(dataset: str, spec: dict[str, Any], csv_paths: list[str], outputs: list[str]) -> list[int]:
+    """Read the CSVs of one dataset and write len(outputs) shards; returns the rows per shard."""
+    if spec.get("task") not in TASK_FIELDS:
+        raise RadtuneError(f"dataset {dataset}: unknown task {spec.get('task')!r}")
+    frames = [canonical_rows(dataset, spec, p).with_columns(_file=pl.lit(i)) for i, p in enumerate(csv_paths)]
+    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=output_schema(spec))
+    frame = frame.with_row_index("_order")
+    _check_duplicates(frame, spec["columns"].get("report_id", "report_id"))
+    n_shards = len(outputs)
+    frame = frame.with_columns(_shard=pl.Series([int(h, 16) % n_shards for h in frame["_hash"]], dtype=pl.Int64))
+    counts = []
+    with contextlib.ExitStack() as stack:
+        for shard, final in enumerate(outputs):
+            part = frame.filter(pl.col("_shard") == shard).sort("_file", "line").select(list(output_schema(spec)))
+            tmp = stack.enter_context(atomic_path(final))
+            # Single row group, fixed compression, no timestamps: same rows -> byte-identical file.
+            part.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=1 << 30)
+            counts.append(part.height)
+    log.info(
+        "dataset %s: %d rows from %d file(s) into %d shards %s", dataset, frame.height, len(csv_paths), n_shards, counts
+    )
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--dataset", required=True)
+    ap.add_argument("--spec", required=True, help="JSON: config['datasets'][NAME]")
+    ap.add_argument("--csv", nargs="+", required=True)
+    ap.add_argument("--outputs", nargs="+", required=True)
+    args = ap.parse_args(argv)
+    try:
+        spec = json.loads(args.spec)
+    except json.JSONDecodeError as exc:
+        raise RadtuneError(f"--spec is not valid JSON ({exc.msg})") from None
+    ingest(args.dataset, spec, args.csv, args.outputs)
+
+
+if __name__ == "__main__":
+    run_main(main)
