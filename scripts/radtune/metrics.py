@@ -66,7 +66,11 @@ def encoder_path(spec: dict[str, Any]) -> Path:
         # folder that holds weights next to its config.json.
         root = package_dir(spec["package"])
         found = sorted(
-            {c.parent for c in root.rglob("config.json") if any(c.parent.glob("*.safetensors")) or (c.parent / "pytorch_model.bin").exists()}
+            {
+                c.parent
+                for c in root.rglob("config.json")
+                if any(c.parent.glob("*.safetensors")) or (c.parent / "pytorch_model.bin").exists()
+            }
         )
         if len(found) != 1:
             raise
@@ -119,7 +123,9 @@ def sentence_embeddings(texts: Sequence[str], model_dir: str | os.PathLike, batc
     chunks = []
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
-            enc = tok(list(texts[i : i + batch_size]), padding=True, truncation=True, max_length=256, return_tensors="pt")
+            enc = tok(
+                list(texts[i : i + batch_size]), padding=True, truncation=True, max_length=256, return_tensors="pt"
+            )
             hidden = model(**enc).last_hidden_state
             mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -205,7 +211,9 @@ def _resamples(n_items: int, n_boot: int, seed: int, chunk: int = 250):
         done += m
 
 
-def bootstrap_ci(stat: Stat, n_items: int, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+def bootstrap_ci(
+    stat: Stat, n_items: int, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
     """Percentile bootstrap CI of a statistic, resampling examples with replacement."""
     if n_items == 0:
         return float("nan"), float("nan")

@@ -67,7 +67,14 @@ def score_rows(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[
     text_idx = [i for i, r in enumerate(rows) if r["task"] != "protocol"]
     lab_idx = [i for i, r in enumerate(rows) if r["task"] == "protocol"]
     out: list[dict[str, Any]] = [
-        {"id": r["id"], "model": r["model"], "task": r["task"], "group": r["group"], "encoder": name, "encoder_layer": layers}
+        {
+            "id": r["id"],
+            "model": r["model"],
+            "task": r["task"],
+            "group": r["group"],
+            "encoder": name,
+            "encoder_layer": layers,
+        }
         for r in rows
     ]
     if text_idx:
