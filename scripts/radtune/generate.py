@@ -83,7 +83,7 @@ def tokenizer_source(base: str | Path, finetuned: str | Path | None) -> Path:
 
 
 def load_model(base: str | Path, finetuned: str | Path | None):
-    """(model, tokenizer) for a base folder, or a fine-tuned folder (LoRA adapter merged into `base`, or a full model)."""
+    """(model, tokenizer) for a base folder or a fine-tuned one (LoRA adapter merged into `base`, or full model)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
