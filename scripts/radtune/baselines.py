@@ -1,0 +1,142 @@
+"""Reference baselines built from the train split (constant, TF-IDF retrieval, extractive): predictions JSONL."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import statistics
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from radtune.common import InputError, RadtuneError, read_jsonl, run_main, write_jsonl
+from radtune.generate import output_row, select_examples
+
+log = logging.getLogger("radtune.baselines")
+
+KINDS = ("constant", "retrieval", "extractive")
+FIELDS = ["id", "task", "reference", "input_text"]
+
+
+def read_rows(path: str | Path) -> list[dict[str, Any]]:
+    if not Path(path).exists():
+        raise InputError(path, "file does not exist")
+    rows = read_jsonl(path)
+    for i, row in enumerate(rows, start=1):
+        for col in FIELDS:
+            if not isinstance(row.get(col), str):
+                raise InputError(path, "missing or non-string field", line=i, column=col)
+    return sorted(rows, key=lambda r: r["id"])  # deterministic, independent of file order
+
+
+def by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        out[r["task"]].append(r)
+    return out
+
+
+def most_frequent(values: list[str]) -> str:
+    """Most frequent value; ties broken by the lexicographically smallest."""
+    counts = Counter(values)
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def constant(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> list[str]:
+    """The most frequent train reference (for protocol: the most frequent label) for every test example."""
+    value = most_frequent([r["reference"] for r in train])
+    return [value] * len(test)
+
+
+def retrieval(train: list[dict[str, Any]], test: list[dict[str, Any]], chunk: int = 2048) -> list[str]:
+    """Reference of the most similar train example: TF-IDF (scikit-learn TfidfVectorizer) cosine over input_text.
+
+    Ties go to the first train example in id order. Test rows are processed in chunks so memory stays
+    bounded (chunk x n_train dense similarities).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
+    x_train = vec.fit_transform([r["input_text"] for r in train])  # rows are L2-normalised: dot = cosine
+    x_test = vec.transform([r["input_text"] for r in test])
+    best = np.empty(len(test), dtype=np.int64)
+    for s in range(0, len(test), chunk):
+        sims = (x_test[s : s + chunk] @ x_train.T).toarray()
+        best[s : s + chunk] = sims.argmax(axis=1)  # argmax returns the first maximum
+    return [train[i]["reference"] for i in best]
+
+
+# Sentence boundary: end punctuation followed by whitespace, or a line break. Hand-written because the
+# usual splitters need data downloads (nltk punkt) or a full pipeline (spaCy) for a crude baseline.
+_SENT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def last_sentences(text: str, max_words: int) -> str:
+    """The last sentence(s) of `text`: whole sentences from the end while they fit in max_words (at least one)."""
+    sents = [s.strip() for s in _SENT.split(text) if s and s.strip()]
+    picked: list[str] = []
+    words = 0
+    for s in reversed(sents):
+        n = len(s.split())
+        if picked and words + n > max_words:
+            break
+        picked.insert(0, s)
+        words += n
+    return " ".join(picked)
+
+
+def extractive(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> list[str]:
+    """Last sentence(s) of the findings, up to the median train impression length in words."""
+    median = statistics.median(len(r["reference"].split()) for r in train)
+    return [last_sentences(r["input_text"], max(1, int(round(median)))) for r in test]
+
+
+def predict(kind: str, train: list[dict[str, Any]], test: list[dict[str, Any]]) -> list[str]:
+    """Predictions of one baseline for every test row, fitted per task on the train rows of that task."""
+    if kind not in KINDS:
+        raise RadtuneError(f"unknown baseline kind {kind!r} (expected one of {', '.join(KINDS)})")
+    train_by_task = by_task(train)
+    preds: list[str] = [""] * len(test)
+    index = {id(r): i for i, r in enumerate(test)}
+    for task, rows in by_task(test).items():
+        tr = train_by_task.get(task)
+        if not tr:
+            raise RadtuneError(f"task {task!r} has {len(rows)} test examples but no train examples")
+        k = kind
+        if kind == "extractive" and task != "impression":
+            log.info("extractive baseline applies to the impression task only: task %s falls back to constant", task)
+            k = "constant"
+        t0 = time.perf_counter()
+        out = {"constant": constant, "retrieval": retrieval, "extractive": extractive}[k](tr, rows)
+        for r, p in zip(rows, out, strict=True):
+            preds[index[id(r)]] = p
+        log.info("%s on task %s: %d train, %d test, %.2f s", k, task, len(tr), len(rows), time.perf_counter() - t0)
+    return preds
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--kind", required=True, choices=KINDS)
+    ap.add_argument("--train", required=True)
+    ap.add_argument("--test", required=True)
+    ap.add_argument("--params", required=True, help="config['eval'] as JSON")
+    ap.add_argument("--output", required=True)
+    args = ap.parse_args(argv)
+    try:
+        params = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    train = read_rows(args.train)
+    test = select_examples(read_rows(args.test), params.get("max_examples"))  # same examples as the LLMs
+    preds = predict(args.kind, train, test)
+    n = write_jsonl(args.output, (output_row(r, f"baseline_{args.kind}", p) for r, p in zip(test, preds, strict=True)))
+    log.info("wrote %d baseline_%s predictions", n, args.kind)
+
+
+if __name__ == "__main__":
+    run_main(main)
