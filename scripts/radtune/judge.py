@@ -1,0 +1,236 @@
+"""LLM-as-judge grading of predictions (OpenAI-compatible endpoint or local model), robust answer parsing: judge.tsv."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from radtune.common import InputError, RadtuneError, run_main
+from radtune.generate import select_examples
+from radtune.metrics import collapse_ws
+from radtune.score import read_predictions, write_tsv
+
+log = logging.getLogger("radtune.judge")
+
+COLUMNS = ["id", "model", "judge_score", "judge_status", "explanation"]
+PLACEHOLDERS = ("task", "input_text", "reference", "prediction")
+BACKOFF_S = 1.0  # first retry delay; doubles on every retry
+
+
+# ---- prompt and parsing -----------------------------------------------------------------------------------------
+
+
+def read_prompt(path: str | Path) -> str:
+    if not Path(path).exists():
+        raise InputError(path, "judge prompt file does not exist")
+    text = Path(path).read_text(encoding="utf-8")
+    missing = [p for p in ("reference", "prediction") if "{{" + p + "}}" not in text]
+    if missing:
+        raise InputError(path, f"judge prompt lacks the placeholder(s) {', '.join('{{' + m + '}}' for m in missing)}")
+    return text
+
+
+def render_prompt(template: str, row: dict[str, Any]) -> str:
+    """Fill {{task}} {{input_text}} {{reference}} {{prediction}} (plain replacement: JSON braces stay as they are)."""
+    out = template
+    for key in PLACEHOLDERS:
+        out = out.replace("{{" + key + "}}", str(row.get(key, "")))
+    return out
+
+
+_SCORE_LINE = re.compile(r"""^\W*score\W*[:=]\s*"?(-?\d+(?:\.\d+)?)"?\s*(?:/\s*10)?\s*$""", re.I | re.M)
+_EXPL_LINE = re.compile(r"^\W*explanation\W*[:=]\s*(.+)$", re.I | re.M)
+
+
+def parse_answer(text: str) -> tuple[float | None, str, str]:
+    """(score, status, explanation) from a judge answer.
+
+    Accepted: a JSON object with a numeric "score" (code fences and surrounding text allowed), or
+    "Score: N" / "Explanation: ..." lines. Anything else is status "unparsed"; a score outside 0-10
+    is "out_of_range". The score is returned only when the status is "ok": never defaulted.
+    """
+    text = text or ""
+    score: Any = None
+    expl = ""
+    found = False
+    decoder = json.JSONDecoder()
+    for m in re.finditer(r"\{", text):
+        try:
+            obj, _ = decoder.raw_decode(text, m.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and "score" in obj:
+            score, expl, found = obj["score"], str(obj.get("explanation", "")), True
+            break
+    if not found:
+        m = _SCORE_LINE.search(text)
+        if m:
+            score, found = m.group(1), True
+            e = _EXPL_LINE.search(text)
+            expl = e.group(1) if e else ""
+    expl = collapse_ws(expl)
+    if not found:
+        return None, "unparsed", collapse_ws(text)[:500]
+    if isinstance(score, bool):
+        return None, "unparsed", expl
+    try:
+        value = float(score)
+    except (TypeError, ValueError):
+        return None, "unparsed", expl
+    if value != value:  # NaN
+        return None, "unparsed", expl
+    if not 0 <= value <= 10:
+        return None, "out_of_range", expl
+    return value, "ok", expl
+
+
+# ---- backends -----------------------------------------------------------------------------------------------------
+
+
+class OpenAIJudge:
+    """Chat completions on any OpenAI-compatible endpoint, over plain HTTP with httpx.
+
+    Retries timeouts, connection errors, 429 and 5xx with exponential backoff; after `retries`
+    retries the example is counted as failed (never silently dropped).
+    """
+
+    def __init__(self, params: dict[str, Any], backoff_s: float = BACKOFF_S) -> None:
+        import httpx
+
+        if not params.get("base_url") or not params.get("model"):
+            raise RadtuneError("judge backend 'openai' needs eval.judge.base_url and eval.judge.model")
+        self.model = params["model"]
+        self.retries = int(params.get("retries", 3))
+        self.backoff_s = backoff_s
+        headers = {"Content-Type": "application/json"}
+        key_env = params.get("api_key_env", "RADTUNE_JUDGE_API_KEY")
+        if os.environ.get(key_env):
+            headers["Authorization"] = f"Bearer {os.environ[key_env]}"
+        else:
+            log.warning("environment variable %s is not set: calling the endpoint without an API key", key_env)
+        self.client = httpx.Client(
+            base_url=params["base_url"].rstrip("/") + "/", headers=headers, timeout=float(params.get("timeout_s", 60))
+        )
+        self._httpx = httpx
+
+    def check_reachable(self) -> None:
+        """Any HTTP answer from GET models counts (some servers lack it); no answer at all is an error."""
+        try:
+            self.client.get("models")
+        except self._httpx.HTTPError as exc:
+            raise RadtuneError(
+                f"judge endpoint {self.client.base_url} is unreachable ({type(exc).__name__}); "
+                "check eval.judge.base_url or set eval.judge.backend: none"
+            ) from None
+
+    def __call__(self, prompt: str) -> str:
+        body = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": prompt}],
+            "temperature": 0,
+            "max_tokens": 512,
+        }
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            try:
+                resp = self.client.post("chat/completions", json=body)
+            except (self._httpx.TimeoutException, self._httpx.TransportError) as exc:
+                last = type(exc).__name__
+                continue
+            if resp.status_code == 429 or resp.status_code >= 500:
+                last = f"HTTP {resp.status_code}"
+                continue
+            if resp.status_code >= 400:
+                raise JudgeFailure(f"HTTP {resp.status_code}")
+            try:
+                return resp.json()["choices"][0]["message"]["content"] or ""
+            except (ValueError, KeyError, IndexError, TypeError):
+                raise JudgeFailure("response is not a chat completion") from None
+        raise JudgeFailure(f"gave up after {self.retries + 1} attempts ({last})")
+
+
+class LocalJudge:
+    """A local transformers chat model (greedy decoding), for sites with a GPU and a local judge model."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        from radtune.generate import generate_hf, load_model
+
+        path = params.get("path")
+        if not path or not Path(path).is_dir():
+            raise RadtuneError(f"judge backend 'local' needs eval.judge.path to be a model folder (got {path!r})")
+        self.model, self.tok = load_model(path, None)
+        self._gen = generate_hf
+
+    def __call__(self, prompt: str) -> str:
+        text = self.tok.apply_chat_template(
+            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+        )
+        return self._gen(self.model, self.tok, [text], max_new_tokens=256, batch_size=1)[0]
+
+
+class JudgeFailure(Exception):
+    """The judge gave no usable answer for one example (counted as status failed)."""
+
+
+def judge_rows(rows: list[dict[str, Any]], template: str, ask: Callable[[str], str]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        try:
+            answer = ask(render_prompt(template, r))
+        except JudgeFailure as exc:
+            out.append({"id": r["id"], "model": r["model"], "judge_score": None, "judge_status": "failed",
+                        "explanation": f"judge call failed: {exc}"})  # fmt: skip
+            continue
+        score, status, expl = parse_answer(answer)
+        out.append(
+            {"id": r["id"], "model": r["model"], "judge_score": score, "judge_status": status, "explanation": expl}
+        )
+    return out
+
+
+def main(argv: list[str] | None = None, backoff_s: float = BACKOFF_S) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--predictions", required=True)
+    ap.add_argument("--prompt", required=True)
+    ap.add_argument("--params", required=True, help="config['eval']['judge'] as JSON")
+    ap.add_argument("--output", required=True)
+    args = ap.parse_args(argv)
+    try:
+        params = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    template = read_prompt(args.prompt)
+    rows = select_examples(read_predictions(args.predictions), params.get("max_examples"))
+    backend = params.get("backend", "none")
+    if backend == "openai":
+        ask: Callable[[str], str] = OpenAIJudge(params, backoff_s=backoff_s)
+        ask.check_reachable()  # type: ignore[attr-defined]
+        log.info("judge: OpenAI-compatible endpoint via httpx, model %s", params.get("model"))
+    elif backend == "local":
+        ask = LocalJudge(params)
+        log.info("judge: local model")
+    else:
+        raise RadtuneError("eval.judge.backend is 'none': the judge rule should not run")
+    t0 = time.perf_counter()
+    out = judge_rows(rows, template, ask)
+    write_tsv(args.output, out, COLUMNS)
+    log.info(
+        "judged %d predictions in %.1f s; statuses %s",
+        len(out),
+        time.perf_counter() - t0,
+        dict(Counter(r["judge_status"] for r in out)),
+    )
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,165 @@
+"""Tests for radtune.judge: answer parsing, and the OpenAI path against a local HTTP server (retries, failures)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from radtune import judge
+from radtune.common import RadtuneError
+
+PROMPT = 'Task {{task}}\nIN {{input_text}}\nREF {{reference}}\nCAND {{prediction}}\nAnswer as {"score": N}'
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "status"),
+    [
+        ('{"score": 7, "explanation": "Missed the effusion."}', 7.0, "ok"),
+        ('```json\n{"score": 8.5, "explanation": "fine {really}"}\n```', 8.5, "ok"),
+        ('Sure! Here it is: {"explanation": "ok", "score": "9"} Thanks', 9.0, "ok"),
+        ("Score: 6/10\nExplanation: wording imprecise", 6.0, "ok"),
+        ('{"score": 0, "explanation": "unrelated"}', 0.0, "ok"),
+        ('{"score": 11, "explanation": "great"}', None, "out_of_range"),
+        ('{"score": -1, "explanation": "bad"}', None, "out_of_range"),
+        ("I think it is pretty good overall.", None, "unparsed"),
+        ('{"score": "high", "explanation": "x"}', None, "unparsed"),
+        ('{"score": true}', None, "unparsed"),
+        ('{"score": 7, "explanation": "unterminated', None, "unparsed"),
+        ("", None, "unparsed"),
+    ],
+)
+def test_parse_answer(text, score, status):
+    got_score, got_status, _ = judge.parse_answer(text)
+    assert (got_score, got_status) == (score, status)
+
+
+def test_parse_answer_keeps_explanation_on_one_line():
+    _, status, expl = judge.parse_answer('{"score": 5, "explanation": "line one\\n\\tline two"}')
+    assert status == "ok" and expl == "line one line two"
+
+
+def test_render_prompt_leaves_json_braces():
+    out = judge.render_prompt(PROMPT, {"task": "impression", "input_text": "F", "reference": "R", "prediction": "P"})
+    assert out == 'Task impression\nIN F\nREF R\nCAND P\nAnswer as {"score": N}'
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Fake OpenAI-compatible server: the answer depends on the candidate text in the prompt."""
+
+    calls: dict[str, int] = {}
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):
+        self.send_response(404)
+        self.end_headers()
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompt = body["messages"][0]["content"]
+        cand = prompt.split("CAND ")[1].split("\n")[0]
+        n = _Handler.calls[cand] = _Handler.calls.get(cand, 0) + 1
+        _Handler.auth = self.headers.get("Authorization")
+        if cand == "flaky" and n == 1 or cand == "down":
+            self.send_response(503)
+            self.end_headers()
+            return
+        content = {
+            "good": '{"score": 8, "explanation": "minor wording"}',
+            "flaky": '{"score": 6, "explanation": "after retry"}',
+            "malformed": "the candidate looks fine to me",
+            "huge": '{"score": 42, "explanation": "too enthusiastic"}',
+        }[cand]
+        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def server():
+    _Handler.calls = {}
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
+    srv.shutdown()
+    srv.server_close()
+
+
+def _predictions(path, cands):
+    rows = [
+        {"id": f"e{i}", "model": "m", "task": "impression", "group": "g", "reference": "R", "prediction": c,
+         "input_text": "F"}
+        for i, c in enumerate(cands)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def test_openai_backend_end_to_end(tmp_path, server, monkeypatch):
+    monkeypatch.setenv("TEST_JUDGE_KEY", "sekret")
+    preds = _predictions(tmp_path / "p.jsonl", ["good", "malformed", "huge", "flaky", "down"])
+    prompt = tmp_path / "prompt.md"
+    prompt.write_text(PROMPT)
+    out = tmp_path / "judge.tsv"
+    params = {"backend": "openai", "base_url": server, "model": "judge-1", "api_key_env": "TEST_JUDGE_KEY",
+              "retries": 2, "timeout_s": 5}  # fmt: skip
+    argv = ["--predictions", preds, "--prompt", str(prompt), "--params", json.dumps(params), "--output", str(out)]
+    judge.main(argv, backoff_s=0.01)
+    with open(out, newline="") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh, delimiter="\t")}
+    assert list(rows["e0"].keys()) == judge.COLUMNS
+    got = {k: (r["judge_status"], r["judge_score"]) for k, r in rows.items()}
+    assert got == {
+        "e0": ("ok", "8.000000"),
+        "e1": ("unparsed", ""),
+        "e2": ("out_of_range", ""),
+        "e3": ("ok", "6.000000"),  # 503 then OK: retried
+        "e4": ("failed", ""),  # 503 forever: counted as failed, not dropped
+    }
+    assert _Handler.calls["flaky"] == 2 and _Handler.calls["down"] == 3  # 1 try + 2 retries
+    assert _Handler.auth == "Bearer sekret"
+    assert rows["e0"]["explanation"] == "minor wording"
+
+
+def test_unreachable_endpoint_fails_before_the_loop(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    preds = _predictions(tmp_path / "p.jsonl", ["good"])
+    prompt = tmp_path / "prompt.md"
+    prompt.write_text(PROMPT)
+    out = tmp_path / "judge.tsv"
+    params = {"backend": "openai", "base_url": f"http://127.0.0.1:{port}/v1", "model": "j", "timeout_s": 2}
+    with pytest.raises(RadtuneError, match="unreachable"):
+        judge.main(
+            ["--predictions", preds, "--prompt", str(prompt), "--params", json.dumps(params), "--output", str(out)]
+        )
+    assert not out.exists()
+
+
+def test_prompt_without_placeholders_is_rejected(tmp_path):
+    p = tmp_path / "prompt.md"
+    p.write_text("grade it")
+    with pytest.raises(RadtuneError, match="placeholder"):
+        judge.read_prompt(p)
+
+
+def test_shipped_prompt_has_all_placeholders_and_criteria():
+    from pathlib import Path
+
+    text = judge.read_prompt(Path(__file__).resolve().parents[1] / "config" / "judge_prompt.md")
+    for key in judge.PLACEHOLDERS:
+        assert "{{" + key + "}}" in text
+    for crit in ("Findings missed", "Conclusions not supported", "terminology", "Stylistic concordance"):
+        assert crit in text
