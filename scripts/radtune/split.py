@@ -1,0 +1,283 @@
+"""Stage 4: group identical/near-duplicate inputs and patients, assign whole groups to train/val/test, prove no leak."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from radtune.common import InputError, RadtuneError, atomic_path, hash_fraction, run_main, stable_hash
+
+log = logging.getLogger("radtune.split")
+
+SPLITS = ("train", "val", "test")
+REQUIRED_COLUMNS = ["id", "task", "input_text", "output_text"]
+PLACEHOLDER = r"<[A-Z][A-Z_]*>"  # de-id placeholders: <PERSON> <DATE> <ID> ...
+MASK = r"(?i)\bx{3,}\b|_{2,}"  # masked tokens in public report sets: XXXX, ___
+
+
+class LeakageError(RadtuneError):
+    """Train/val/test share an input (or a near-duplicate, or a patient): the split would leak."""
+
+
+def normalise_input(expr: pl.Expr) -> pl.Expr:
+    """Grouping key of a task input: placeholders/masks removed, lowercase, punctuation -> space, collapsed."""
+    return (
+        expr.fill_null("")
+        .str.replace_all(PLACEHOLDER, " ")
+        .str.replace_all(MASK, " ")
+        .str.to_lowercase()
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+        .str.strip_chars()
+    )
+
+
+# ---- near duplicates (datasketch MinHash LSH) -----------------------------------------------------------
+
+
+def _shingles(text: str, k: int) -> set[bytes]:
+    words = text.split()
+    if len(words) <= k:
+        return {" ".join(words).encode("utf-8")}
+    return {" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
+
+
+def minhashes(texts: list[str], num_perm: int, shingle_words: int) -> list[Any]:
+    """One MinHash per text over its word shingles (fixed seed: the same on every run)."""
+    from datasketch import MinHash
+
+    out = []
+    for t in texts:
+        m = MinHash(num_perm=num_perm, seed=1)
+        if t:
+            m.update_batch(list(_shingles(t, shingle_words)))
+        out.append(m)
+    return out
+
+
+def near_duplicate_pairs(
+    texts: list[str], threshold: float, num_perm: int, shingle_words: int
+) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of texts whose estimated Jaccard similarity is >= threshold.
+
+    LSH finds candidates; each is confirmed on the MinHash estimate. Pairs already joined through other pairs
+    are skipped (a small union-find: only the connected components matter), which keeps big clusters linear.
+    """
+    from datasketch import MinHashLSH
+
+    mh = minhashes(texts, num_perm, shingle_words)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    with lsh.insertion_session() as session:
+        for i, m in enumerate(mh):
+            if texts[i]:
+                session.insert(i, m)
+    parent = list(range(len(texts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    pairs = []
+    for i, m in enumerate(mh):
+        if not texts[i]:
+            continue
+        for j in sorted(lsh.query(m)):
+            if j <= i:
+                continue
+            ri, rj = find(i), find(j)
+            if ri != rj and m.jaccard(mh[j]) >= threshold:
+                parent[max(ri, rj)] = min(ri, rj)
+                pairs.append((i, j))
+    return pairs
+
+
+# ---- grouping -------------------------------------------------------------------------------------------
+
+
+def group_rows(df: pl.DataFrame, near: dict[str, Any] | None = None) -> tuple[pl.DataFrame, int]:
+    """Add `_norm` and `group_id`: connected components over shared normalised input, shared patient and
+    (when `near` is enabled) near-duplicate inputs. Returns (frame, near-duplicate pairs used).
+
+    The graph has one node per distinct normalised input and one per patient; each row is an edge between
+    its input and its patient. scipy's connected_components does the union-find in C (millions of rows).
+    """
+    has_patient = "patient_key" in df.columns
+    df = df.with_columns(_norm=normalise_input(pl.col("input_text")))
+    norms = df.select(pl.col("_norm").unique().sort()).to_series()
+    k = norms.len()
+    norm_idx = df.select(pl.col("_norm")).join(
+        pl.DataFrame({"_norm": norms, "_k": np.arange(k, dtype=np.int64)}),
+        on="_norm",
+        how="left",
+        maintain_order="left",
+    )["_k"]
+    src = [norm_idx.to_numpy()]
+    dst = [norm_idx.to_numpy()]
+    n_nodes = k
+    if has_patient:
+        pats = df.select(pl.col("patient_key").drop_nulls().unique().sort()).to_series()
+        edges = (
+            df.select("patient_key")
+            .with_columns(_k=norm_idx)
+            .join(
+                pl.DataFrame({"patient_key": pats, "_p": np.arange(pats.len(), dtype=np.int64) + k}),
+                on="patient_key",
+                how="inner",
+            )
+        )
+        src.append(edges["_k"].to_numpy())
+        dst.append(edges["_p"].to_numpy())
+        n_nodes += pats.len()
+    n_pairs = 0
+    if near and near.get("enabled"):
+        pairs = near_duplicate_pairs(
+            norms.to_list(), float(near.get("threshold", 0.8)), int(near.get("num_perm", 128)),
+            int(near.get("shingle_words", 3)),
+        )  # fmt: skip
+        n_pairs = len(pairs)
+        if pairs:
+            arr = np.asarray(pairs, dtype=np.int64)
+            src.append(arr[:, 0])
+            dst.append(arr[:, 1])
+    s, d = np.concatenate(src), np.concatenate(dst)
+    graph = coo_matrix((np.ones(len(s), dtype=np.int8), (s, d)), shape=(n_nodes, n_nodes))
+    _, labels = connected_components(graph, directed=False)
+    # A component is named by its smallest normalised input (norms are sorted, so: its smallest index).
+    comp = labels[:k]
+    first = np.full(labels.max() + 1 if len(labels) else 0, k, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(k))
+    names = {int(c): stable_hash("group", norms[int(first[c])]) for c in np.unique(comp)}
+    group = [names[int(c)] for c in comp]
+    key_to_group = pl.DataFrame({"_k": np.arange(k, dtype=np.int64), "group_id": group})
+    out = df.with_columns(_k=norm_idx).join(key_to_group, on="_k", how="left", maintain_order="left").drop("_k")
+    return out, n_pairs
+
+
+def assign_splits(df: pl.DataFrame, fractions: dict[str, float], seed: int) -> pl.DataFrame:
+    """split per row from hash_fraction(seed, group_id) against the cumulative fractions."""
+    t, v = float(fractions.get("train", 0.8)), float(fractions.get("val", 0.1))
+    groups = df.select(pl.col("group_id").unique().sort()).to_series().to_list()
+    split = []
+    for g in groups:
+        u = hash_fraction(seed, g)
+        split.append("train" if u < t else "val" if u < t + v else "test")
+    table = pl.DataFrame({"group_id": groups, "split": split}, schema={"group_id": pl.String, "split": pl.String})
+    return df.join(table, on="group_id", how="left", maintain_order="left")
+
+
+# ---- verification ---------------------------------------------------------------------------------------
+
+
+def check_overlap(df: pl.DataFrame, near: dict[str, Any] | None = None) -> dict[str, int]:
+    """Count what two splits share: normalised inputs, patients, and (if enabled) near-duplicate pairs.
+
+    Computed afresh from `input_text`, `patient_key` and `split`; raises LeakageError if any count is not 0.
+    """
+    frame = df.select(
+        pl.col("split"),
+        normalise_input(pl.col("input_text")).alias("_norm"),
+        (pl.col("patient_key") if "patient_key" in df.columns else pl.lit(None, dtype=pl.String)).alias("_pat"),
+    )
+    figures: dict[str, int] = {}
+    sets = {
+        s: (set(frame.filter(pl.col("split") == s)["_norm"]), set(frame.filter(pl.col("split") == s)["_pat"]))
+        for s in SPLITS
+    }
+    for a, b in combinations(SPLITS, 2):
+        figures[f"exact_overlap_{a}_{b}"] = len(sets[a][0] & sets[b][0])
+        figures[f"patient_overlap_{a}_{b}"] = len((sets[a][1] & sets[b][1]) - {None})
+    if near and near.get("enabled"):
+        uniq = frame.group_by("_norm").agg(pl.col("split").unique()).sort("_norm")
+        texts = uniq["_norm"].to_list()
+        where = [sorted(x) for x in uniq["split"].to_list()]
+        for a, b in combinations(SPLITS, 2):
+            figures[f"near_overlap_{a}_{b}"] = 0
+        for i, j in near_duplicate_pairs(
+            texts, float(near.get("threshold", 0.8)), int(near.get("num_perm", 128)), int(near.get("shingle_words", 3))
+        ):
+            for a, b in combinations(SPLITS, 2):
+                if (a in where[i] and b in where[j]) or (b in where[i] and a in where[j]):
+                    figures[f"near_overlap_{a}_{b}"] += 1
+    leaks = {k: v for k, v in figures.items() if v}
+    if leaks:
+        raise LeakageError(
+            "split leaks between train/val/test: " + ", ".join(f"{k}={v}" for k, v in sorted(leaks.items()))
+        )
+    return figures
+
+
+# ---- stage ----------------------------------------------------------------------------------------------
+
+
+def split_frame(df: pl.DataFrame, params: dict[str, Any], seed: int) -> tuple[pl.DataFrame, list[tuple[str, Any]]]:
+    """Group, assign, optionally de-duplicate train, verify. Returns (assigned rows by id, report metrics)."""
+    near = params.get("near_duplicates") or {}
+    grouped, n_pairs = group_rows(df, near)
+    assigned = assign_splits(grouped, params, seed).sort("id")
+    dropped = 0
+    if not params.get("keep_train_duplicates", True):
+        dup = (pl.col("split") == "train") & ~pl.col("_norm").is_first_distinct().over("split")
+        before = assigned.height
+        assigned = assigned.filter(~dup)
+        dropped = before - assigned.height
+    assigned = assigned.drop("_norm")
+    figures = check_overlap(assigned, near)
+    sizes = assigned.group_by("group_id").len()
+    n = max(assigned.height, 1)
+    report: list[tuple[str, Any]] = [
+        ("rows_in", df.height),
+        ("groups", sizes.height),
+        ("largest_group", int(sizes["len"].max() or 0)),
+        ("dropped_train_duplicates", dropped),
+    ]
+    if near.get("enabled"):
+        report.append(("near_duplicate_pairs", n_pairs))
+    for s in SPLITS:
+        report.append((f"rows_{s}", int((assigned["split"] == s).sum())))
+    for s in SPLITS:
+        report.append((f"fraction_{s}", round(int((assigned["split"] == s).sum()) / n, 4)))
+    for s in SPLITS:
+        report.append((f"groups_{s}", assigned.filter(pl.col("split") == s)["group_id"].n_unique()))
+    report.extend(figures.items())
+    return assigned, report
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--params", required=True, help="JSON: config['split']")
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--output", required=True)
+    ap.add_argument("--report", required=True)
+    args = ap.parse_args(argv)
+    try:
+        params = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    df = pl.read_parquet(args.input)
+    for col in REQUIRED_COLUMNS:
+        if col not in df.columns:
+            raise InputError(args.input, "required column missing", column=col)
+    assigned, report = split_frame(df, params, args.seed)
+    with atomic_path(args.output) as tmp:
+        assigned.write_parquet(tmp, compression="zstd", statistics=True)
+    with atomic_path(Path(args.report)) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write("metric\tvalue\n")
+        for k, v in report:
+            fh.write(f"{k}\t{v}\n")
+    for k, v in report:
+        log.info("%s %s", k, v)
+
+
+if __name__ == "__main__":
+    run_main(main)
