@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
 from radtune.common import InputError, stable_hash
 from radtune.ingest import ingest, main, read_raw
 

@@ -1,0 +1,165 @@
+"""Stage 5: turn assigned rows into chat examples (system/user/assistant) with seeded templates and prepend phrases."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from radtune.common import InputError, RadtuneError, hash_fraction, run_main, write_jsonl
+
+log = logging.getLogger("radtune.instructions")
+
+SPLITS = ("train", "val", "test")
+TASKS = ("impression", "protocol", "note_qa")
+PREPEND_TASKS = {"impression"}  # never before a protocol label; a QA answer is not a summary either
+REQUIRED_COLUMNS = ["id", "dataset", "task", "input_text", "output_text", "split"]
+DEFAULT_SYSTEM_PROMPT = "You are an expert radiologist."
+
+
+def load_templates(path: str | Path) -> dict[str, list[str]]:
+    """YAML mapping task -> non-empty list of instruction strings."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(path, f"cannot read templates ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "must be a mapping: task -> list of templates")
+    out = {}
+    for task, items in data.items():
+        if task not in TASKS:
+            raise InputError(path, f"unknown task {task!r} (expected one of {', '.join(TASKS)})", column=str(task))
+        if not isinstance(items, list) or not items or not all(isinstance(t, str) and t.strip() for t in items):
+            raise InputError(path, "must be a non-empty list of non-empty strings", column=str(task))
+        out[task] = [t.strip() for t in items]
+    return out
+
+
+def load_prepend(path: str | Path) -> list[str]:
+    """YAML list of prepend phrases (may be empty: then nothing is prepended)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(path, f"cannot read prepend phrases ({type(exc).__name__})") from None
+    data = data or []
+    if not isinstance(data, list) or not all(isinstance(p, str) and p.strip() for p in data):
+        raise InputError(path, "must be a list of non-empty strings")
+    return [p.strip() for p in data]
+
+
+def context_label(column: str) -> str:
+    """ctx_clinical_history -> 'Clinical history'."""
+    name = column.removeprefix("ctx_").replace("_", " ").strip()
+    return name[:1].upper() + name[1:]
+
+
+def _col(df: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.String)
+
+
+def body_expr(df: pl.DataFrame) -> pl.Expr:
+    """The user turn after the instruction: exam, context lines, then the task input (Polars, vectorised)."""
+    code, desc = _col(df, "exam_code"), _col(df, "exam_description")
+    exam = (
+        pl.when(code.is_not_null() & desc.is_not_null())
+        .then(pl.concat_str([pl.lit("Exam: "), code, pl.lit(" - "), desc]))
+        .otherwise(pl.lit("Exam: ") + pl.coalesce(code, desc))
+    )
+    ctx = [pl.lit(f"{context_label(c)}: ") + pl.col(c) for c in df.columns if c.startswith("ctx_")]
+    header = pl.concat_str([exam, *ctx], separator="\n", ignore_nulls=True)
+    task = pl.col("task")
+    main_text = (
+        pl.when(task == "impression")
+        .then(pl.lit("Findings: ") + pl.col("input_text"))
+        .when(task == "protocol")
+        .then(pl.lit("Order notes: ") + pl.col("input_text"))
+        .otherwise(
+            pl.concat_str(
+                [pl.lit("Note: "), _col(df, "note"), pl.lit("\n\nQuestion: "), _col(df, "question")]
+            ).fill_null(pl.lit("Note and question: ") + pl.col("input_text"))
+        )
+    )
+    return pl.when(header == "").then(main_text).otherwise(header + "\n\n" + main_text)
+
+
+def build_examples(
+    df: pl.DataFrame, templates: dict[str, list[str]], phrases: list[str], params: dict[str, Any], seed: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Chat examples per split, in id order. Choices depend on (seed, id) only, never on row order."""
+    for task in sorted(df["task"].unique().to_list()):
+        if task not in templates:
+            raise RadtuneError(f"no instruction templates for task {task!r} (add a list for it to the templates file)")
+    prob = float(params.get("prepend_prob", 0.3))
+    system = params.get("system_prompt", DEFAULT_SYSTEM_PROMPT)
+    df = df.sort("id")
+    ids = df["id"].to_list()
+    tasks = df["task"].to_list()
+    chosen, prepends = [], []
+    for rid, task in zip(ids, tasks, strict=True):
+        chosen.append(int(hash_fraction(seed, rid, "template") * len(templates[task])))
+        use = bool(phrases) and task in PREPEND_TASKS and hash_fraction(seed, rid, "prepend") < prob
+        prepends.append(phrases[int(hash_fraction(seed, rid, "prepend_phrase") * len(phrases))] if use else None)
+    frame = df.select(
+        "id",
+        "dataset",
+        "task",
+        "split",
+        "input_text",
+        pl.col("output_text").alias("reference"),
+        pl.coalesce(_col(df, "exam_code"), _col(df, "exam_description"), pl.lit("all")).alias("group"),
+        body_expr(df).alias("_body"),
+    ).with_columns(template=pl.Series(chosen, dtype=pl.Int64), prepend=pl.Series(prepends, dtype=pl.String))
+    out: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
+    for r in frame.iter_rows(named=True):
+        answer = r["reference"] if r["prepend"] is None else f"{r['prepend']} {r['reference']}"
+        user = f"{templates[r['task']][r['template']]}\n\n{r['_body']}"
+        messages = [{"role": "system", "content": system}] if system else []
+        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+        if r["split"] not in out:
+            raise RadtuneError(f"row split must be one of {SPLITS}, got {r['split']!r}")
+        out[r["split"]].append(
+            {
+                "id": r["id"],
+                "dataset": r["dataset"],
+                "task": r["task"],
+                "group": r["group"],
+                "messages": messages,
+                "reference": r["reference"],
+                "input_text": r["input_text"],
+                "template": r["template"],
+                "prepend": r["prepend"],
+            }
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--templates", required=True)
+    ap.add_argument("--prepend", required=True)
+    ap.add_argument("--params", required=True, help="JSON: config['instructions']")
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--outputs", nargs=3, required=True, metavar=("TRAIN", "VAL", "TEST"))
+    args = ap.parse_args(argv)
+    try:
+        params = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    df = pl.read_parquet(args.input)
+    for col in REQUIRED_COLUMNS:
+        if col not in df.columns:
+            raise InputError(args.input, "required column missing", column=col)
+    examples = build_examples(df, load_templates(args.templates), load_prepend(args.prepend), params, args.seed)
+    for split, path in zip(SPLITS, args.outputs, strict=True):
+        n = write_jsonl(path, examples[split])
+        log.info("%s: %d examples", split, n)
+
+
+if __name__ == "__main__":
+    run_main(main)
