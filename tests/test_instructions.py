@@ -26,7 +26,7 @@ def assigned(n: int = 6) -> pl.DataFrame:
             "exam_code": ["CTCH"] + [None] * (n - 1),
             "exam_description": ["CT chest"] * (n - 1) + [None],
             "ctx_indication": ["cough"] * n,
-            "ctx_comparison": [None] * n,
+            "ctx_comparison": [None] * (n - 1) + ["comparison: CT 2020"],
             "findings": [f"findings {i}" for i in range(n)],
             "input_text": [f"findings {i}" for i in range(n)],
             "output_text": [f"impression {i}" for i in range(n)],
@@ -54,6 +54,7 @@ def test_message_layout_and_fields():
     assert user.startswith(load_templates(TEMPLATES)["impression"][first["template"]])
     assert "Exam: CTCH - CT chest\nIndication: cough\n\nFindings: findings 0" in user
     assert "Comparison" not in user  # null context is left out
+    assert "Indication: cough\ncomparison: CT 2020\n\nFindings" in ex["test"][-1]["messages"][1]["content"]
     assert first["messages"][2]["content"] == first["reference"] == "impression 0"
     assert first["prepend"] is None and first["input_text"] == "findings 0"
     last = ex["val"][-1] if ex["val"][-1]["id"] == "demo-0005" else ex["test"][-1]

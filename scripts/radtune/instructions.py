@@ -62,6 +62,12 @@ def _col(df: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.String)
 
 
+def _labelled(label: str, value: pl.Expr) -> pl.Expr:
+    """'Label: value', unless the value already starts with 'Label:' (exports often carry it)."""
+    has = value.str.to_lowercase().str.starts_with(label.lower() + ":")
+    return pl.when(has).then(value).otherwise(pl.lit(label + ": ") + value)
+
+
 def body_expr(df: pl.DataFrame) -> pl.Expr:
     """The user turn after the instruction: exam, context lines, then the task input (Polars, vectorised)."""
     code, desc = _col(df, "exam_code"), _col(df, "exam_description")
@@ -70,7 +76,7 @@ def body_expr(df: pl.DataFrame) -> pl.Expr:
         .then(pl.concat_str([pl.lit("Exam: "), code, pl.lit(" - "), desc]))
         .otherwise(pl.lit("Exam: ") + pl.coalesce(code, desc))
     )
-    ctx = [pl.lit(f"{context_label(c)}: ") + pl.col(c) for c in df.columns if c.startswith("ctx_")]
+    ctx = [_labelled(context_label(c), pl.col(c)) for c in df.columns if c.startswith("ctx_")]
     header = pl.concat_str([exam, *ctx], separator="\n", ignore_nulls=True)
     task = pl.col("task")
     main_text = (
