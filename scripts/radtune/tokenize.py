@@ -111,7 +111,9 @@ def read_records(path: str | os.PathLike) -> list[list[dict[str, str]]]:
                 if not (isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)):
                     raise InputError(path, "each message needs string 'role' and 'content'", line=i, column="messages")
             if msgs[-1]["role"] != "assistant" or not msgs[-1]["content"].strip():
-                raise InputError(path, "the last message must be a non-empty assistant answer", line=i, column="messages")
+                raise InputError(
+                    path, "the last message must be a non-empty assistant answer", line=i, column="messages"
+                )
             out.append([{"role": m["role"], "content": m["content"]} for m in msgs])
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import logging
 import os
@@ -57,6 +58,10 @@ def build_sft_config(fields: dict[str, Any], recipe_path: str, **overrides: Any)
     from transformers import HfArgumentParser
     from trl import SFTConfig
 
+    known = {f.name for f in dataclasses.fields(SFTConfig)}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise RadtuneError(f"recipe {recipe_path}: unknown SFTConfig field(s) {', '.join(unknown)}")
     merged = {**fields, **overrides}
     try:
         (cfg,) = HfArgumentParser(SFTConfig).parse_dict(merged, allow_extra_keys=False)
@@ -92,10 +97,17 @@ def distributed_command(argv: list[str], nproc: int) -> list[str]:
     nnodes = int(os.environ.get("SLURM_NNODES", "1"))
     if nnodes > 1:
         host = subprocess.run(
-            ["scontrol", "show", "hostnames", os.environ["SLURM_JOB_NODELIST"]], capture_output=True, text=True, check=True
+            ["scontrol", "show", "hostnames", os.environ["SLURM_JOB_NODELIST"]],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()[0]
         cmd = ["srun", f"--nodes={nnodes}", "--ntasks-per-node=1", *cmd, f"--nnodes={nnodes}"]
-        cmd += ["--rdzv_backend=c10d", f"--rdzv_endpoint={host}:29500", f"--rdzv_id={os.environ.get('SLURM_JOB_ID', 0)}"]
+        cmd += [
+            "--rdzv_backend=c10d",
+            f"--rdzv_endpoint={host}:29500",
+            f"--rdzv_id={os.environ.get('SLURM_JOB_ID', 0)}",
+        ]
     return [*cmd, "-m", "radtune.train", *argv]
 
 
@@ -204,6 +216,8 @@ def load_model(base: str, method: str, cuda: bool, bf16: bool) -> Any:
     else:
         kwargs["dtype"] = torch.bfloat16 if (cuda and bf16 and method != "full") else torch.float32
     model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
+    # No KV cache in training: with a cache, transformers skips detecting packed rows from position_ids.
+    model.config.use_cache = False
     if method == "qlora":
         from peft import prepare_model_for_kbit_training
 
@@ -213,9 +227,7 @@ def load_model(base: str, method: str, cuda: bool, bf16: bool) -> Any:
 
 # ---- outputs ------------------------------------------------------------------------------------
 def write_log(log_history: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
-    rows = [
-        {c: h.get(c, "") for c in LOG_COLUMNS} for h in log_history if "loss" in h and "step" in h
-    ]
+    rows = [{c: h.get(c, "") for c in LOG_COLUMNS} for h in log_history if "loss" in h and "step" in h]
     with open(path, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=LOG_COLUMNS, delimiter="\t", lineterminator="\n")
         w.writeheader()
@@ -276,7 +288,9 @@ def train(
         raise RadtuneError(f"{train_dir} holds no training examples")
     packed = "seq_lengths" in train_ds.column_names
     if bool(spec.get("packing", packed)) != packed:
-        raise RadtuneError(f"variant {variant}: packing is {spec.get('packing')} but {train_dir} is {'' if packed else 'not '}packed")
+        raise RadtuneError(
+            f"variant {variant}: packing is {spec.get('packing')} but {train_dir} is {'' if packed else 'not '}packed"
+        )
 
     overrides: dict[str, Any] = {
         "output_dir": str(checkpoints),
@@ -302,7 +316,11 @@ def train(
     args = build_sft_config(fields, recipe_path, **overrides)
 
     key = run_key(spec, fields, lora, train_meta["fingerprint"], seed)
-    resume = prepare_checkpoints(Path(checkpoints), key) if args.process_index == 0 else latest_complete_checkpoint(checkpoints)
+    resume = (
+        prepare_checkpoints(Path(checkpoints), key)
+        if args.process_index == 0
+        else latest_complete_checkpoint(checkpoints)
+    )
     if resume:
         log.info("resuming from %s", resume.name)
 
@@ -333,8 +351,8 @@ def train(
             signal.signal(s, h)
     if stop["signal"] is not None:
         raise TrainingInterrupted(
-            f"stopped by signal {stop['signal']} at step {trainer.state.global_step}; checkpoint saved in {checkpoints}, "
-            "rerun to resume",
+            f"stopped by signal {stop['signal']} at step {trainer.state.global_step}; "
+            f"checkpoint saved in {checkpoints}, rerun to resume",
             stop["signal"],
         )
 
@@ -372,7 +390,13 @@ def train(
         plot_loss(rows, eval_rows, tmp / "loss.png", f"{variant} ({method})")
         (tmp / "radtune_variant.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n")
     shutil.rmtree(final, ignore_errors=True)
-    log.info("trained %s: %d steps, loss %s -> %s", variant, summary["global_step"], summary["first_loss"], summary["final_loss"])
+    log.info(
+        "trained %s: %d steps, loss %s -> %s",
+        variant,
+        summary["global_step"],
+        summary["first_loss"],
+        summary["final_loss"],
+    )
     return summary
 
 
@@ -408,7 +432,9 @@ def main(argv: list[str] | None = None) -> None:
             raise RadtuneError(f"distributed training exited with status {rc}")
         return
     try:
-        train(args.variant, spec, args.recipe, args.base, args.train, args.val, args.checkpoints, args.seed, args.output)
+        train(
+            args.variant, spec, args.recipe, args.base, args.train, args.val, args.checkpoints, args.seed, args.output
+        )
     except TrainingInterrupted as exc:
         print(f"radtune: {exc}", file=sys.stderr)
         sys.exit(128 + exc.signum)

@@ -1,0 +1,249 @@
+"""Tests for radtune.train: packed-sequence isolation, CPU method checks, fingerprint refusal, resume after a signal."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+
+torch = pytest.importorskip("torch")
+
+from _tiny_model import save_tiny_base, smollm2_tokenizer, tiny_llama  # noqa: E402
+
+from radtune import train as T  # noqa: E402
+from radtune.common import RadtuneError  # noqa: E402
+from radtune.pack import pack_dir  # noqa: E402
+from radtune.tokenize import tokenize_file  # noqa: E402
+
+TINY_RECIPE = """
+learning_rate: 1.0e-3
+max_steps: {max_steps}
+per_device_train_batch_size: 2
+logging_steps: 1
+save_steps: {save_steps}
+lora:
+  r: 4
+  alpha: 8
+  dropout: 0.0
+  target_modules: [q_proj, v_proj]
+"""
+
+
+def _records(n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        words = " ".join(["liver", "spleen", "normal", "lesion", "kidney"][(i + j) % 5] for j in range(5 + 7 * (i % 6)))
+        out.append(
+            {
+                "id": f"r{i}",
+                "messages": [
+                    {"role": "system", "content": "You are an expert radiologist."},
+                    {"role": "user", "content": f"Findings: {words}."},
+                    {"role": "assistant", "content": f"Impression: {words[: 10 + 3 * (i % 4)]}."},
+                ],
+            }
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return smollm2_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, tok):
+    """Tiny base model + tokenized train/val + packed train (max_seq_len 128)."""
+    d = tmp_path_factory.mktemp("train")
+    base = save_tiny_base(tok, d / "base")
+    for split, n in (("train", 40), ("val", 6)):
+        p = d / f"{split}.jsonl"
+        p.write_text("".join(json.dumps(r) + "\n" for r in _records(n)))
+        params = {"max_seq_len": 128, "truncation": "truncate", "num_proc": 1, "batch_size": 100}
+        tokenize_file(p, base, params, d / "tok" / split, d / "tok" / f"{split}.stats.json")
+    pack_dir(d / "tok" / "train", 128, d / "packed", d / "packed.stats.json")
+    return d
+
+
+def _write_recipe(d: Path, max_steps: int, save_steps: int) -> Path:
+    p = d / f"recipe_{max_steps}_{save_steps}.yaml"
+    p.write_text(TINY_RECIPE.format(max_steps=max_steps, save_steps=save_steps))
+    return p
+
+
+def _token_losses(model, batch, logits=None) -> torch.Tensor:
+    if logits is None:
+        with torch.no_grad():  # use_cache=False as in training (SFTTrainer.compute_loss sets it)
+            logits = model(**{k: v for k, v in batch.items() if k != "labels"}, use_cache=False).logits
+    labels = batch["labels"]
+    shift_logits, shift_labels = logits[:, :-1], labels[:, 1:]
+    return torch.nn.functional.cross_entropy(
+        shift_logits.reshape(-1, shift_logits.size(-1)), shift_labels.reshape(-1), ignore_index=-100, reduction="none"
+    ).reshape(shift_labels.shape)
+
+
+def test_packed_example_loss_equals_alone(workdir, tok):
+    """Per-token loss of an example packed beside others equals its loss computed alone (no cross attention)."""
+    from datasets import load_from_disk
+
+    model = tiny_llama(len(tok), seed=3, eos_token_id=tok.eos_token_id)
+    packed = load_from_disk(str(workdir / "packed"))
+    row = next(r for r in packed if len(r["seq_lengths"]) >= 3)
+    # The exact training path: train.py's trainer on our packed data (padding-free collator, compute_loss).
+    args = T.build_sft_config(
+        {},
+        "test",
+        output_dir=str(workdir / "iso"),
+        report_to=[],
+        use_cpu=True,
+        bf16=False,
+        padding_free=True,
+        max_length=None,
+        dataset_kwargs={"skip_prepare_dataset": True},
+    )
+    trainer = T.trainer_class()(model=model, args=args, train_dataset=packed, processing_class=tok)
+    batch = trainer.data_collator([{k: row[k] for k in ("input_ids", "labels", "seq_lengths")}])
+    assert "attention_mask" not in batch and batch["input_ids"].shape[0] == 1
+    model.eval()
+    with torch.no_grad():
+        loss, out = trainer.compute_loss(model, dict(batch), return_outputs=True)
+    packed_losses = _token_losses(model, batch, logits=out.logits)[0]
+    # the loss the optimizer sees is the mean of exactly these per-token losses
+    valid = batch["labels"][0, 1:] != -100
+    torch.testing.assert_close(loss, packed_losses[valid].mean(), rtol=1e-5, atol=1e-6)
+
+    start = 0
+    for n in row["seq_lengths"]:
+        ids, labels = row["input_ids"][start : start + n], row["labels"][start : start + n]
+        alone = _token_losses(model, {"input_ids": torch.tensor([ids]), "labels": torch.tensor([labels])})[0]
+        # losses of predicting tokens start+1 .. start+n-1 from inside the example
+        inside = packed_losses[start : start + n - 1]
+        mask = torch.tensor(labels[1:]) != -100
+        assert mask.any()
+        torch.testing.assert_close(inside[mask], alone[mask], rtol=1e-4, atol=1e-5)
+        start += n
+
+    # control: the same row WITHOUT restarting positions (one long causal sequence) does leak across examples
+    leaky = {"input_ids": batch["input_ids"], "labels": batch["labels"].clone()}
+    leaky_losses = _token_losses(model, leaky)[0]
+    second = slice(row["seq_lengths"][0], sum(row["seq_lengths"][:2]) - 1)
+    assert not torch.allclose(leaky_losses[second], packed_losses[second], atol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["qlora", "full"])
+def test_gpu_methods_fail_at_once_without_cuda(method, tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    spec = json.dumps({"base": "b", "method": method, "recipe": "r", "packing": True, "gpus": 1})
+    with pytest.raises(RadtuneError, match="needs a CUDA GPU"):
+        T.main(
+            [
+                "--variant",
+                "v",
+                "--spec",
+                spec,
+                "--recipe",
+                "nonexistent.yaml",
+                "--base",
+                "nowhere",
+                "--train",
+                "x",
+                "--val",
+                "y",
+                "--checkpoints",
+                str(tmp_path / "c"),
+                "--output",
+                str(tmp_path / "o"),
+            ]
+        )
+    assert not (tmp_path / "o").exists()
+
+
+def test_recipe_unknown_key_is_an_error(tmp_path):
+    p = tmp_path / "r.yaml"
+    p.write_text("learning_rate: 1.0e-4\nnot_a_field: 3\nlora: {r: 4, alpha: 8}\n")
+    fields, lora = T.load_recipe(p)
+    assert lora == {"r": 4, "lora_alpha": 8}
+    with pytest.raises(RadtuneError, match="not_a_field"):
+        T.build_sft_config(fields, str(p), output_dir=str(tmp_path))
+    cfg = T.build_sft_config({"learning_rate": 1e-4}, str(p), output_dir=str(tmp_path), use_cpu=True, bf16=False)
+    assert cfg.learning_rate == 1e-4
+
+
+def test_refuses_dataset_of_another_tokenizer(workdir, tok, tmp_path):
+    """A tokenized dataset built for one tokenizer/template is refused for a base with another."""
+    other = save_tiny_base(tok, tmp_path / "other")
+    (other / "chat_template.jinja").write_text("{% for m in messages %}{{ m['content'] }}\n{% endfor %}")
+    spec = {"base": "b", "method": "lora", "recipe": "r", "packing": True}
+    with pytest.raises(RadtuneError, match="different tokenizer/chat template"):
+        T.train(
+            "v",
+            spec,
+            str(_write_recipe(tmp_path, 2, 2)),
+            str(other),
+            str(workdir / "packed"),
+            str(workdir / "tok" / "val"),
+            str(tmp_path / "ck"),
+            0,
+            str(tmp_path / "out"),
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def _log(path: Path) -> list[dict]:
+    with open(path) as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.mark.slow
+def test_signal_checkpoint_and_resume_continue_the_run(workdir, tmp_path):
+    """SIGTERM mid-run saves a checkpoint and stops; the rerun resumes (same steps/losses as an uninterrupted run)."""
+    from transformers import TrainerCallback
+
+    recipe = str(_write_recipe(tmp_path, 8, 3))
+    spec = {"base": "b", "method": "lora", "recipe": recipe, "packing": True}
+    args = (str(workdir / "base"), str(workdir / "packed"), str(workdir / "tok" / "val"))
+
+    ref = T.train("ref", spec, recipe, *args, str(tmp_path / "ck_ref"), 7, str(tmp_path / "ref"))
+    assert ref["global_step"] == 8 and ref["resumed_from"] is None
+
+    class SendSigterm(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kw):
+            if state.global_step == 4:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    ck = tmp_path / "ck"
+    with pytest.raises(T.TrainingInterrupted) as exc:
+        T.train("v", spec, recipe, *args, str(ck), 7, str(tmp_path / "out"), extra_callbacks=[SendSigterm()])
+    assert exc.value.signum == signal.SIGTERM
+    assert not (tmp_path / "out").exists()
+    assert T.latest_complete_checkpoint(ck).name == "checkpoint-5"  # saved at the end of the step it was in
+
+    summary = T.train("v", spec, recipe, *args, str(ck), 7, str(tmp_path / "out"))
+    assert summary["resumed_from"] == "checkpoint-5" and summary["global_step"] == 8
+    rows, ref_rows = _log(tmp_path / "out" / "train_log.tsv"), _log(tmp_path / "ref" / "train_log.tsv")
+    assert [r["step"] for r in rows] == [str(i) for i in range(1, 9)]  # log continued, not restarted
+    for a, b in zip(rows, ref_rows, strict=True):
+        assert float(a["loss"]) == pytest.approx(float(b["loss"]), rel=1e-4)
+        assert float(a["learning_rate"]) == pytest.approx(float(b["learning_rate"]), rel=1e-6)
+    for name in ("adapter_model.safetensors", "radtune_variant.json", "loss.png", "tokenizer.json"):
+        assert (tmp_path / "out" / name).exists()
+
+
+def test_incomplete_checkpoint_is_ignored(tmp_path):
+    (tmp_path / "checkpoint-2").mkdir()
+    (tmp_path / "checkpoint-2" / T.COMPLETE_MARKER).write_text("2\n")
+    (tmp_path / "checkpoint-10").mkdir()
+    (tmp_path / "checkpoint-4").mkdir()
+    (tmp_path / "checkpoint-4" / T.COMPLETE_MARKER).write_text("4\n")
+    assert T.latest_complete_checkpoint(tmp_path).name == "checkpoint-4"
+    # checkpoints of another run (other recipe/data/seed) are wiped rather than resumed
+    assert T.prepare_checkpoints(tmp_path, "a").name == "checkpoint-4"
+    assert T.prepare_checkpoints(tmp_path, "b") is None
