@@ -339,12 +339,11 @@ class Deidentifier:
     # -- detection ----------------------------------------------------------------------------------------------
     def _keep(self, text: str, res: Any) -> bool:
         """Allow-list filter for regex detections (spaCy's are filtered inside its recognizer, see keep_ner)."""
+        if res.entity_type == "PERSON":
+            return True  # names come from explicit triggers ("Dr. Baker" is a person) or from keep_ner-filtered NER
         span = text[res.start : res.end]
-        if span.strip().lower() in self.allow:
-            return False
         words = _ner_word_forms(span)
-        # An allow-listed word is still redacted after an explicit name trigger ("Dr. Baker").
-        return not (res.entity_type != "PERSON" and words and all(w in self.allow_words for w in words))
+        return span.strip().lower() not in self.allow and not (words and all(w in self.allow_words for w in words))
 
     def _analyze(self, text: str, artifacts: Any) -> list[Any]:
         results = self.analyzer.analyze(
