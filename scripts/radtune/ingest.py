@@ -250,7 +250,9 @@ def canonical_rows(dataset: str, spec: dict[str, Any], path: str) -> pl.DataFram
         "source": [str(path)] * n,
     }
     if "patient_id" in columns:
-        out["patient_key"] = [None if p is None else stable_hash("patient", p) for p in col("patient_id").to_list()]
+        pids = col("patient_id").to_list()
+        keyed = {p: stable_hash("patient", p) for p in set(pids) if p is not None}  # a patient has many rows
+        out["patient_key"] = [keyed.get(p) if p is not None else None for p in pids]
     else:
         out["patient_key"] = [None] * n
     for field in STRUCTURED_FIELDS + TASK_FIELDS[spec["task"]]:
