@@ -164,7 +164,8 @@ RULES: dict[str, list[Rule]] = {
         Rule("Mon d", rf"\b{MONTH} (?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b", 0.6),
         Rule(
             "m/d with context",
-            r"(?i:\b(?:on|dated|of|from|since)) (?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b",
+            r"(?i:\b(?:on|dated|of|from|since|until|by|after|before|through|began|begun|started|starting|noted|seen))"
+            r" (?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b",
             0.6,
             "d",
         ),

@@ -547,6 +547,19 @@ def _indication(g: _Gen) -> _Text:
         t.add(".")
     elif r < 0.3:
         t.add(" Contact daughter ").pii(g.person(), "PERSON").add(" at ").pii(g.phone(), "PHONE").add(".")
+    elif r < 0.36:
+        # Less formulaic phrasings (no trigger word right before the identifier).
+        k = g.r.randrange(4)
+        if k == 0:
+            t.add(" Seen by ").pii(g.person(), "PERSON").add(" in clinic last week.")
+        elif k == 1:
+            t.add(" Case reviewed at tumor board with ").pii(f"{g.first()} {g.last()}", "PERSON").add(" and ")
+            t.pii(f"{g.first()} {g.last()}", "PERSON").add(".")
+        elif k == 2:
+            d = g.day()
+            t.add(" Symptoms began ").pii(f"{d.month}/{d.day}", "DATE").add(", worse since then.")
+        else:
+            t.add(" Wife ").pii(g.first(), "PERSON").add(" reports a fall at home, pt ID ").pii(g.mrn(), "ID").add(".")
     return t
 
 
