@@ -53,21 +53,22 @@ def constant(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> list[st
     return [value] * len(test)
 
 
-def retrieval(train: list[dict[str, Any]], test: list[dict[str, Any]], chunk: int = 2048) -> list[str]:
+def retrieval(train: list[dict[str, Any]], test: list[dict[str, Any]], chunk: int = 256) -> list[str]:
     """Reference of the most similar train example: TF-IDF (scikit-learn TfidfVectorizer) cosine over input_text.
 
-    Ties go to the first train example in id order. Test rows are processed in chunks so memory stays
-    bounded (chunk x n_train dense similarities).
+    Exact brute force: for a chunk of test rows, sparse train matrix @ dense chunk (3-5x faster here
+    than sparse @ sparse, whose output is nearly dense anyway). Ties go to the first train example in
+    id order (argmax returns the first maximum).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
-    x_train = vec.fit_transform([r["input_text"] for r in train])  # rows are L2-normalised: dot = cosine
-    x_test = vec.transform([r["input_text"] for r in test])
+    x_train = vec.fit_transform([r["input_text"] for r in train]).tocsr()  # L2-normalised rows: dot = cosine
+    x_test = vec.transform([r["input_text"] for r in test]).tocsr()
     best = np.empty(len(test), dtype=np.int64)
     for s in range(0, len(test), chunk):
-        sims = (x_test[s : s + chunk] @ x_train.T).toarray()
-        best[s : s + chunk] = sims.argmax(axis=1)  # argmax returns the first maximum
+        sims = x_train @ x_test[s : s + chunk].T.toarray()  # (n_train, chunk) dense
+        best[s : s + chunk] = sims.argmax(axis=0)
     return [train[i]["reference"] for i in best]
 
 
