@@ -163,3 +163,28 @@ def test_shipped_prompt_has_all_placeholders_and_criteria():
         assert "{{" + key + "}}" in text
     for crit in ("Findings missed", "Conclusions not supported", "terminology", "Stylistic concordance"):
         assert crit in text
+
+
+def test_local_backend_runs_a_local_model_and_never_invents_scores(tmp_path):
+    import torch
+    from test_generate import _tokenizer
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tok = _tokenizer()
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                      num_attention_heads=2, num_key_value_heads=1, eos_token_id=tok.eos_token_id,
+                      pad_token_id=tok.pad_token_id, bos_token_id=None)  # fmt: skip
+    LlamaForCausalLM(cfg).save_pretrained(tmp_path / "judge_model")
+    tok.save_pretrained(tmp_path / "judge_model")
+    preds = _predictions(tmp_path / "p.jsonl", ["good", "bad", "ugly"])
+    prompt = tmp_path / "prompt.md"
+    prompt.write_text(PROMPT)
+    out = tmp_path / "judge.tsv"
+    params = {"backend": "local", "path": str(tmp_path / "judge_model"), "max_examples": 2}
+    judge.main(["--predictions", preds, "--prompt", str(prompt), "--params", json.dumps(params), "--output", str(out)])
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert [r["id"] for r in rows] == ["e0", "e1"]  # max_examples: first two by id
+    # a random tiny model cannot answer in the format: unparsed, and no score is made up
+    assert {r["judge_status"] for r in rows} == {"unparsed"} and {r["judge_score"] for r in rows} == {""}
