@@ -7,6 +7,7 @@ import csv
 import json
 import logging
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -259,6 +260,27 @@ _DATE_NUMERIC = re.compile(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
+def _import_presidio() -> None:
+    """Import Presidio without its optional transformers/torch engines (unused here; ~12 s of import per job).
+
+    Presidio guards those imports with try/except ImportError, so they are blocked only while it is first
+    imported; later `import torch` elsewhere in the process works as usual.
+    """
+    if "presidio_analyzer" in sys.modules:
+        return
+    blocked = [m for m in ("transformers", "torch") if m not in sys.modules]
+    for m in blocked:
+        sys.modules[m] = None  # type: ignore[assignment]
+    try:
+        import presidio_analyzer  # noqa: F401
+        import presidio_analyzer.nlp_engine  # noqa: F401
+        import presidio_analyzer.predefined_recognizers  # noqa: F401
+        import presidio_anonymizer  # noqa: F401
+    finally:
+        for m in blocked:
+            del sys.modules[m]
+
+
 def load_allow_list(path: str | Path) -> set[str]:
     """Terms never redacted: one a line, `#` starts a comment; compared case-insensitively, word by word."""
     try:
@@ -294,6 +316,8 @@ class Deidentifier:
         fast_pipeline: bool = True,
     ) -> None:
         import spacy
+
+        _import_presidio()
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpEngineProvider
         from presidio_anonymizer import AnonymizerEngine
