@@ -142,12 +142,13 @@ def group_rows(df: pl.DataFrame, near: dict[str, Any] | None = None) -> tuple[pl
     graph = coo_matrix((np.ones(len(s), dtype=np.int8), (s, d)), shape=(n_nodes, n_nodes))
     _, labels = connected_components(graph, directed=False)
     # A component is named by its smallest normalised input (norms are sorted, so: its smallest index).
-    comp = labels[:k]
-    first = np.full(labels.max() + 1 if len(labels) else 0, k, dtype=np.int64)
-    np.minimum.at(first, comp, np.arange(k))
-    names = {int(c): stable_hash("group", norms[int(first[c])]) for c in np.unique(comp)}
-    group = [names[int(c)] for c in comp]
-    key_to_group = pl.DataFrame({"_k": np.arange(k, dtype=np.int64), "group_id": group})
+    comps, inverse = np.unique(labels[:k], return_inverse=True)
+    first = np.full(len(comps), k, dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(k))
+    names = np.array([stable_hash("group", t) for t in norms.gather(first).to_list()], dtype=object)
+    key_to_group = pl.DataFrame(
+        {"_k": np.arange(k, dtype=np.int64), "group_id": pl.Series(names[inverse].tolist(), dtype=pl.String)}
+    )
     out = df.with_columns(_k=norm_idx).join(key_to_group, on="_k", how="left", maintain_order="left").drop("_k")
     return out, n_pairs
 
