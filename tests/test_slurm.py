@@ -1,0 +1,242 @@
+"""The workflow on a live SLURM cluster (ci/slurm.sh): the planned jobs and their resources, a run through
+sbatch to results/eval.tsv, reruns after one input's content changes, and a failing job. Run by bin/test
+(RADTUNE_SLURM=1) on the CI machine; skipped elsewhere."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("RADTUNE_SLURM") != "1", reason="needs a live SLURM cluster: bin/test runs these as root in CI"
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+PROFILE = ["--profile", "slurm", "--profile", "profiles/ci"]
+CI_CONFIG = ["--configfile", "config/ci.yaml"]
+LOCAL_RULES = {"deid_audit", "merge_predictions"}
+SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: \S*/logs/slurm/([^/]+)/")
+RULE_HEADER = re.compile(r"^\s*(local)?rule (\w+):", re.M)
+# rules a change of the de-id allow-list must rerun (everything downstream of de-identification)
+DEID_DOWNSTREAM = {
+    "deidentify",
+    "deid_audit",
+    "filter",
+    "split",
+    "instructions",
+    "tokenize",
+    "pack",
+    "train",
+    "generate",
+    "merge_predictions",
+    "baseline",
+    "score",
+    "table",
+}
+
+
+def run(work: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RADTUNE_CPUS_PER_GPU="2")
+    # targets first: --configfile takes every following word as a config file
+    return subprocess.run(
+        [SNAKEMAKE, *args, *PROFILE, *CI_CONFIG],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def submissions(out: str) -> list[tuple[str, str]]:
+    """(SLURM job id, rule name or group id) per sbatch, from the SLURM log folder Snakemake names:
+    logs/slurm/rule_<rule>/... or logs/slurm/group_<group id>_<rules>/..."""
+    found = []
+    for job_id, folder in SUBMITTED.findall(out):
+        kind, name = folder.split("_", 1)
+        found.append((job_id, name if kind == "rule" else name.split("_", 1)[0]))
+    return found
+
+
+def planned(out: str) -> Counter[str]:
+    """Rule -> number of jobs, from the job stats table Snakemake prints."""
+    table = out.split("Job stats:", 1)[1] if "Job stats:" in out else ""
+    counts: Counter[str] = Counter()
+    for line in table.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def executed(out: str) -> Counter[str]:
+    return Counter(m.group(2) for m in RULE_HEADER.finditer(out))
+
+
+def sacct_states(job_ids: list[str]) -> dict[str, str]:
+    out = subprocess.run(
+        ["sacct", "-n", "-X", "-P", "-j", ",".join(job_ids), "-o", "JobID,State"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(line.split("|", 1) for line in out.split())
+
+
+def sacct_field(job_id: str, field: str) -> str:
+    return subprocess.run(
+        ["sacct", "-n", "-X", "-P", "-j", job_id, "-o", field], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the checkout (tracked and new files, no results) with the CI CSV, run like a user's clone."""
+    work = tmp_path_factory.mktemp("radtune")
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    for name in filter(None, files):
+        src = ROOT / name
+        if not (src.exists() or src.is_symlink()) or name.startswith(("bench/", "results/", "logs/")):
+            continue
+        dst = work / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_symlink():
+            dst.symlink_to(os.readlink(src))
+        else:
+            shutil.copy2(src, dst)
+    subprocess.run(
+        [sys.executable, "-m", "radtune.synth", "--task", "impression", "--n", "60", "--seed", "11"]
+        + ["--output", str(work / "data/ci/reports.csv")],
+        env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
+        check=True,
+    )
+    return work
+
+
+def test_profile_slurm_resolves_from_the_repository_root():
+    # `snakemake --profile slurm` looks for ./slurm in the working directory
+    assert (ROOT / "slurm").resolve() == (ROOT / "profiles" / "slurm").resolve()
+    assert (ROOT / "slurm" / "config.yaml").is_file()
+
+
+def test_dry_run_lists_jobs_and_their_resources(work: Path):
+    res = run(work, "-n", "results/eval.tsv")
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    assert planned(out) == Counter(
+        ingest=1,
+        deidentify=2,
+        deid_audit=1,
+        filter=1,
+        split=1,
+        instructions=1,
+        base_model=1,
+        tokenize=2,
+        pack=1,
+        train=1,
+        generate=2,
+        merge_predictions=2,
+        baseline=2,
+        score=4,
+        table=1,
+    )
+    train = out.split("rule train:", 1)[1].split("\n\n", 1)[0]
+    resources = re.search(r"resources: (.*)", train).group(1)
+    for want in ("slurm_account=ci", "slurm_partition=debug", "mem_mb=16000", "runtime=1440", "gpu=1"):
+        assert want in resources
+    assert "cpus_per_gpu=2" in resources and "tasks_per_gpu=0" in resources
+    assert "--signal=USR1@300" in resources
+    score = out.split("rule score:", 1)[1].split("\n\n", 1)[0]
+    assert "gpu=" not in score  # scoring stays on CPU
+
+
+def test_workflow_runs_through_sbatch(work: Path):
+    res = run(work, "results/eval.tsv")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-5000:]
+    rows = (work / "results/eval.tsv").read_text().splitlines()
+    header = rows[0].split("\t")
+    models = {r.split("\t")[header.index("model")] for r in rows[1:]}
+    assert {"smollm2_135m", "lora", "baseline_constant", "baseline_extractive"} <= models
+
+    ran = executed(out)
+    subs = submissions(out)
+    submitted_rules = {name for _, name in subs}
+    job_ids = [job_id for job_id, _ in subs]
+    # every rule that is not a local rule went through sbatch; the two de-id shards as ONE group job
+    assert submitted_rules == set(ran) - LOCAL_RULES - {"deidentify"} | {"deid"}
+    assert len(job_ids) == sum(ran.values()) - sum(ran[r] for r in LOCAL_RULES) - ran["deidentify"] + 1
+    states = sacct_states(job_ids)
+    assert states == dict.fromkeys(job_ids, "COMPLETED")
+    # the train job: one task, 2 CPUs and the (fake) GPU
+    train_id = next(j for j, name in subs if name == "train")
+    assert "gres/gpu=1" in sacct_field(train_id, "AllocTRES")
+    assert sacct_field(train_id, "AllocCPUS") == "2"
+
+
+def test_content_change_reruns_exactly_the_jobs_downstream(work: Path):
+    allow = work / "config/deid_allow_list.txt"
+    original = allow.read_text()
+    # Snakemake 9 compares checksums: a newer mtime with the same content reruns nothing
+    os.utime(allow)
+    res = run(work, "-n", "results/eval.tsv")
+    assert res.returncode == 0 and "Nothing to be done" in res.stdout + res.stderr, res.stdout[-2000:]
+
+    allow.write_text(original + "\nCI-rerun-check\n")
+    res = run(work, "-n", "results/eval.tsv")
+    assert res.returncode == 0, res.stderr[-2000:]
+    plan = planned(res.stdout + res.stderr)
+    assert set(plan) == DEID_DOWNSTREAM  # not ingest, not base_model
+    allow.write_text(original)
+    res = run(work, "-n", "results/eval.tsv")
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+    # a real rerun: the recipe of the one variant feeds train -> its predictions -> its score -> the table
+    recipe = work / "config/recipes/lora_ci.yaml"
+    recipe.write_text(recipe.read_text().replace("learning_rate: 5.0e-4", "learning_rate: 4.0e-4"))
+    res = run(work, "results/eval.tsv")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-5000:]
+    assert executed(out) == Counter(train=1, generate=1, merge_predictions=1, score=1, table=1)
+    assert re.search(r"rule generate:(?:(?!\n\n).)*wildcards: model=lora,", out, re.S)
+    assert re.search(r"rule score:(?:(?!\n\n).)*wildcards: model=lora\n", out, re.S)
+
+
+def test_failing_job_is_reported_and_leaves_no_output(work: Path):
+    csv = (work / "data/ci/reports.csv").read_text().splitlines(keepends=True)
+    broken = work / "data/ci/broken.csv"
+    broken.write_text("".join(csv[:40]) + "999999,123,2020-01-01,CT1\n" + "".join(csv[40:]))
+    extra = work / "config/ci_broken.yaml"
+    extra.write_text(
+        "datasets:\n  broken:\n    task: impression\n    csv: [data/ci/broken.csv]\n    columns:\n"
+        "      report_id: accession_number\n      findings: findings\n      impression: impression\n"
+    )
+    env = dict(os.environ, RADTUNE_CPUS_PER_GPU="2")
+    res = subprocess.run(
+        [SNAKEMAKE, "results/shards/broken/0000.parquet", *PROFILE, "--configfile", "config/ci.yaml", str(extra)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "Error in rule ingest" in out
+    [(job_id, rule)] = submissions(out)
+    assert rule == "ingest"
+    assert sacct_states([job_id]) == {job_id: "FAILED"}
+    assert not (work / "results/shards/broken").exists() or not list((work / "results/shards/broken").iterdir())
+    log = (work / "logs/ingest/broken.log").read_text()
+    assert "broken.csv" in log and "line 41" in log  # file and line named (header is line 1)
