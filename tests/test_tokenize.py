@@ -157,5 +157,5 @@ def test_cli_runs_as_module_and_parallel_map_matches(base, tmp_path):
     TK.tokenize_file(src, base, PARAMS, tmp_path / "lib", tmp_path / "lib.json")
     assert load_from_disk(str(tmp_path / "cli"))[:] == load_from_disk(str(tmp_path / "lib"))[:]
     bad_params = json.dumps({**PARAMS, "truncation": "bogus"})
-    bad = subprocess.run([*cmd[:6], "--params", bad_params, *cmd[8:]], env=env, capture_output=True, text=True)
+    bad = subprocess.run([*cmd[:7], "--params", bad_params, *cmd[9:]], env=env, capture_output=True, text=True)
     assert bad.returncode == 1 and "truncation" in bad.stderr
