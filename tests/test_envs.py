@@ -205,3 +205,24 @@ def test_scanner_flags_a_missing_package(tmp_path: Path):
         "radtune.a imports sklearn (package scikit-learn)",
         "radtune.a imports torch (package torch)",
     ]
+
+
+def test_dockerfile_matches_the_env_files():
+    """envs/Dockerfile was generated from the current env files: the hashes Snakemake derives from their
+    content (env hash: sha256 of all files; prefix: md5 of post-deploy script + file) are the ones in it."""
+    import hashlib
+
+    dockerfile = (ENVS / "Dockerfile").read_text()
+    total = hashlib.sha256()
+    for env_file in ENV_FILES:  # sorted by path, as snakemake --containerize does
+        total.update(env_file.read_bytes())
+        prefix = hashlib.md5(usedforsecurity=False)
+        post = env_file.with_name(env_file.name.replace(".yaml", ".post-deploy.sh"))
+        if post.exists():
+            prefix.update(post.read_bytes())
+            assert f"/conda-envs/{post.name}" in dockerfile, f"envs/Dockerfile does not run {post.name}"
+        prefix.update(env_file.read_bytes())
+        assert f"COPY envs/{env_file.name} /conda-envs/{prefix.hexdigest()}/environment.yaml" in dockerfile, (
+            f"envs/Dockerfile is stale for {env_file.name}: regenerate it (see its header)"
+        )
+    assert f'conda_env_hash="{total.hexdigest()}"' in dockerfile
