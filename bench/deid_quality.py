@@ -56,6 +56,7 @@ def main() -> None:
     ap.add_argument("--protocol-n", type=int, default=500, help="synthetic protocol orders also scored")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--show-misses", action="store_true", help="print missed synthetic identifiers in context")
     a = ap.parse_args()
 
     texts, gold = [], []
@@ -80,6 +81,12 @@ def main() -> None:
     outputs = [d.anonymize(t, det)[0] for t, det in zip(texts, detections, strict=True)]
     secs = time.perf_counter() - t0
     found, total, survived, hit, npred, over, non_id = evaluate(texts, gold, detections, outputs)
+    if a.show_misses:  # synthetic text only: fine to print here, never in the workflow
+        for text, spans, dets in zip(texts, gold, detections, strict=True):
+            cov = {j for d in dets for j in range(d.start, d.end)}
+            for s, e, typ in spans:
+                if not all(j in cov for j in range(s, e) if text[j].isalnum()):
+                    print(f"MISSED {typ}: ...{text[max(0, s - 40) : e + 15]!r}")
 
     print(f"deid quality: {a.n} reports + {a.protocol_n} protocol orders (seed {a.seed}), {len(texts)} cells, "
           f"{sum(total.values())} planted identifiers, {secs:.1f} s")  # fmt: skip

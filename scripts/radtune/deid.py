@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import logging
 import re
@@ -343,9 +344,8 @@ class Deidentifier:
         )
         self.nlp_engine = provider.create_engine()
         nlp = self.nlp_engine.nlp[LANG]
-        if fast_pipeline and "parser" in nlp.pipe_names:
-            # Presidio uses entities, tokens and lemmas only; the dependency parser is the costliest component.
-            nlp.disable_pipe("parser")
+        if fast_pipeline:
+            trim_pipeline(nlp)
         self.allow = {a.lower() for a in allow_list}
         self.allow_words = {w for a in self.allow for w in _ner_word_forms(a)}
         registry = RecognizerRegistry(supported_languages=[LANG])
@@ -413,6 +413,41 @@ class Deidentifier:
         return [None if t is None else done[t][0] for t in texts], [
             Counter() if t is None else done[t][1] for t in texts
         ]
+
+
+@functools.cache
+def _register_lower_lemma() -> str:
+    from spacy.language import Language
+
+    name = "radtune_lower_lemma"
+    if not Language.has_factory(name):
+
+        @Language.component(name)
+        def lower_lemma(doc: Any) -> Any:
+            for tok in doc:
+                tok.lemma_ = tok.lower_
+            return doc
+
+    return name
+
+
+def trim_pipeline(nlp: Any) -> list[str]:
+    """Keep only what Presidio reads: the NER (and a tok2vec it listens to); lemmas become lower-cased words.
+
+    Presidio uses entities, tokens and lemmas (the latter only to match context words, which raise scores).
+    The parser, tagger, attribute ruler and lemmatizer cost about as much as the NER itself; the entities
+    are unchanged because the NER has its own embedding layer (unless it listens to a shared tok2vec).
+    Returns the disabled component names.
+    """
+    if "ner" not in nlp.pipe_names:
+        return []
+    ner_model = json.dumps(nlp.get_pipe_config("ner").get("model", {}))
+    keep = {"ner"} | ({"tok2vec", "transformer"} if "Listener" in ner_model else set())
+    disabled = [name for name in nlp.pipe_names if name not in keep]
+    for name in disabled:
+        nlp.disable_pipe(name)
+    nlp.add_pipe(_register_lower_lemma())
+    return disabled
 
 
 def keep_ner(text: str, start: int, end: int, entity: str, allow: set[str], allow_words: set[str]) -> bool:
