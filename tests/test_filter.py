@@ -104,3 +104,12 @@ def test_missing_column_and_cli_outputs(tmp_path):
     assert (tmp_path / "o1.parquet").read_bytes() == (tmp_path / "o2.parquet").read_bytes()
     lines = (tmp_path / "r1.tsv").read_text().splitlines()
     assert lines[0] == "dataset\tstep\trows" and lines[1] == "demo\trows_in\t1" and lines[-1] == "demo\trows_out\t1"
+
+
+def test_note_qa_words_count_both_parts(tmp_path):
+    qa = shard(tmp_path, "q.parquet", [
+        {"id": "q-1", "dataset": "qa", "task": "note_qa", "note": "one two", "question": "three?", "answer": "A."},
+        {"id": "q-2", "dataset": "qa", "task": "note_qa", "note": "one two", "question": "three four?", "answer": "B"},
+    ])  # fmt: skip
+    kept, report = filter_rows(load_shards([qa]), {"qa": {}}, {"max_input_words": 3})
+    assert kept["id"].to_list() == ["q-1"] and report_dict(report)[("qa", "dropped_too_long")] == 1

@@ -210,3 +210,13 @@ def test_clean_file_takes_the_polars_fast_path(tmp_path, monkeypatch):
     assert table.lines == [2, 4]
     with pytest.raises(AssertionError):  # a short row must not slip through the fast path
         read_raw(write(tmp_path, HEADER + "\n" + row(1) + "\nA2,M\n", "short.csv"))
+
+
+def test_not_utf8_at_line_start_and_after_multiline_record(tmp_path):
+    text = (HEADER + "\n" + row(1, findings="two\nlines") + "\n").encode() + b"\xffA2,M,2024-01-01,C,D,i,c,f,i\n"
+    expect_error(tmp_path, text, line=4, column="accession_number", match="UTF-8")
+
+
+def test_unterminated_quote_after_multiline_record(tmp_path):
+    text = HEADER + "\n" + row(1, findings="a\nb\nc") + "\n" + 'A2,M,2024-01-01,C,D,"open,c,f,i\n' + row(3) + "\n"
+    expect_error(tmp_path, text, line=5, column="indication", match="unterminated")

@@ -39,8 +39,8 @@ def normalise_ws(expr: pl.Expr) -> pl.Expr:
 
 
 def word_count(expr: pl.Expr) -> pl.Expr:
-    """Words in whitespace-normalised text (0 for null)."""
-    return (expr.str.count_matches(" ", literal=True) + 1).fill_null(0)
+    """Words in whitespace-normalised text (0 for null); the note_qa input has one "\n" between its parts."""
+    return (expr.str.count_matches(r"\s") + 1).fill_null(0)
 
 
 def task_texts() -> list[pl.Expr]:

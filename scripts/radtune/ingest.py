@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import csv
 import io
+import itertools
 import json
 import logging
 import re
@@ -72,7 +73,7 @@ def _decode_error(path: str, data: bytes, exc: UnicodeDecodeError, delimiter: st
         rows = list(csv.reader(io.StringIO(prefix.decode("utf-8").lstrip("\ufeff"), newline=""), delimiter=delimiter))
         header = rows[0] if rows else []
         if rows:
-            idx = len(rows[-1]) - 1 if len(rows) > 1 or not prefix.endswith(b"\n") else 0
+            idx = 0 if prefix.endswith(b"\n") else len(rows[-1]) - 1  # the bad byte opens a new line: field 1
             column = header[idx] if 0 <= idx < len(header) else f"field {idx + 1}"
     except csv.Error:
         pass
@@ -133,7 +134,7 @@ def _quote_error(
     path: str, text: str, start: int, delimiter: str, header: list[str] | None, message: str
 ) -> InputError:
     """The csv module failed on the record starting at `start`: say which column holds the bad quote."""
-    physical = text.splitlines()[start - 1] if start - 1 < len(text.splitlines()) else ""
+    physical = next(itertools.islice(io.StringIO(text, newline=""), start - 1, None), "")  # csv's own line split
     fields = next(csv.reader([physical], delimiter=delimiter), [])  # lenient parse of that one line
     idx = max(len(fields) - 1, 0)
     column = header[idx] if header and idx < len(header) else f"field {idx + 1}"
