@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from radtune.common import InputError, stable_hash
+from radtune.common import InputError, RadtuneError, stable_hash
 from radtune.ingest import ingest, main, read_raw
 
 HEADER = "accession_number,mrn,exam_date,exam_code,exam_description,indication,comparison,findings,impression"
@@ -220,3 +220,10 @@ def test_not_utf8_at_line_start_and_after_multiline_record(tmp_path):
 def test_unterminated_quote_after_multiline_record(tmp_path):
     text = HEADER + "\n" + row(1, findings="a\nb\nc") + "\n" + 'A2,M,2024-01-01,C,D,"open,c,f,i\n' + row(3) + "\n"
     expect_error(tmp_path, text, line=5, column="indication", match="unterminated")
+
+
+def test_context_names_must_not_collide(tmp_path):
+    spec = json.loads(json.dumps(SPEC))
+    spec["columns"]["context"] = ["indication", "Indication!"]
+    with pytest.raises(RadtuneError, match="ctx_indication"):
+        ingest("demo", spec, [write(tmp_path, HEADER + "\n")], outputs(tmp_path, 1))

@@ -48,7 +48,10 @@ def output_schema(spec: dict[str, Any]) -> dict[str, pl.DataType]:
     for name in STRUCTURED_FIELDS + TASK_FIELDS[spec["task"]]:
         schema[name] = pl.String()
     for header in spec["columns"].get("context", []):
-        schema[context_column(header)] = pl.String()
+        name = context_column(header)
+        if name in schema:
+            raise RadtuneError(f"config: context column {header!r} maps to {name!r}, which another column already has")
+        schema[name] = pl.String()
     return schema
 
 
@@ -280,6 +283,7 @@ def ingest(dataset: str, spec: dict[str, Any], csv_paths: list[str], outputs: li
     """Read the CSVs of one dataset and write len(outputs) shards; returns the rows per shard."""
     if spec.get("task") not in TASK_FIELDS:
         raise RadtuneError(f"dataset {dataset}: unknown task {spec.get('task')!r}")
+    output_schema(spec)  # config problems first, before any file is read
     frames = [canonical_rows(dataset, spec, p).with_columns(_file=pl.lit(i)) for i, p in enumerate(csv_paths)]
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=output_schema(spec))
     frame = frame.with_row_index("_order")
