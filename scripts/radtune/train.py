@@ -300,7 +300,9 @@ def train(
         "save_strategy": "steps",
         "dataset_kwargs": {"skip_prepare_dataset": True},  # tokenized + labelled by radtune.tokenize
         "remove_unused_columns": True,  # keeps input_ids, labels, seq_lengths (SFTTrainer's signature columns)
-        "include_num_input_tokens_seen": "non_padding",
+        # padding-free rows hold no padding ("non_padding" would count input_ids != pad, and pad == <|im_end|>);
+        # padded batches count their attention mask
+        "include_num_input_tokens_seen": "all" if packed else "non_padding",
         # Pre-packed rows: padding-free batches (one flattened row, position_ids restart per example) which
         # transformers turns into a block-diagonal causal mask for sdpa; max_length None because rows are already
         # <= max_seq_len and TRL refuses max_length with padding_free outside its own packing.
@@ -316,11 +318,9 @@ def train(
     args = build_sft_config(fields, recipe_path, **overrides)
 
     key = run_key(spec, fields, lora, train_meta["fingerprint"], seed)
-    resume = (
-        prepare_checkpoints(Path(checkpoints), key)
-        if args.process_index == 0
-        else latest_complete_checkpoint(checkpoints)
-    )
+    with args.main_process_first(desc="checkpoints"):  # rank 0 prepares the folder before the others look
+        main = args.process_index == 0
+        resume = prepare_checkpoints(Path(checkpoints), key) if main else latest_complete_checkpoint(checkpoints)
     if resume:
         log.info("resuming from %s", resume.name)
 
