@@ -34,6 +34,8 @@ def _one(engine, text):
         ("Attending: Dr. O'Brien", "O'Brien", "<PERSON>"),
         ("Resident: Ahmed B. Ward, MD", "Ahmed B. Ward", "<PERSON>"),
         ("Patient: KOWALSKI, ANNA  MRN: 12345678", "KOWALSKI", "<PERSON>"),
+        ("Case reviewed at tumor board with Ana Anderson and Thomas Robinson.", "Thomas Robinson", "<PERSON>"),
+        ("Seen by K. Edwards in clinic.", "Edwards", "<PERSON>"),
         ("Comparison: CT 03/14/2021", "03/14/2021", "<DATE>"),
         ("Prior exam dated March 4, 2019.", "March 4, 2019", "<DATE>"),
         ("Signed on 2021-06-10 4:31 PM", "4:31 PM", "<DATE>"),
@@ -62,7 +64,8 @@ def test_eponyms_measurements_and_durations_survive(engine):
     text = (
         "Known non-Hodgkin lymphoma and Crohn disease. Parkinson disease. Wilms tumor. Colles fracture. "
         "Bankart lesion. Swan-Ganz catheter and Foley catheter in place. Barrett esophagus. Baker cyst. "
-        "Graves disease. Paget disease of L3. Lesion 3.2 cm, T2 hyperintense, at C5-C6. "
+        "Graves disease. Paget disease of L3. Hill-Sachs and Bankart lesions. "
+        "Lesion 3.2 cm, T2 hyperintense, at C5-C6. "
         "Recommend follow-up in 12 months. Dictated by: John Smith, MD"
     )
     out, counts = _one(engine, text)

@@ -105,9 +105,11 @@ NAME_TOKEN = r"(?:[A-Z]'|Mc|Mac|D')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 INITIAL = r"[A-Z]\."
 # One to four name words on one line, ending on a word (not an initial): "John Smith", "Ahmed B. Ward", "J. Smith".
 NAME = rf"(?:(?:{NAME_TOKEN}|{INITIAL}) ){{0,3}}{NAME_TOKEN}"
+FULL_NAME = rf"{NAME_TOKEN}(?: {INITIAL})? {NAME_TOKEN}"
 NAME_UPPER = r"[A-Z][A-Z'-]+, ?[A-Z][A-Z'-]+(?: [A-Z]\.?)?"
 _TRIGGER = (
-    r"dictated by|transcribed by|(?:electronically |e-)?signed(?: out)? by|reviewed and signed by|reviewed by|"
+    r"(?:dictated|transcribed|seen|evaluated|examined|treated|managed|followed|performed|accompanied) by|"
+    r"(?:electronically |e-)?signed(?: out)? by|reviewed and signed by|reviewed by|"
     r"read by|interpreted by|verified by|attending(?: physician| radiologist)?|resident|fellow|radiologist|"
     r"technologist|sonographer|referring(?: physician| provider)?|ordering (?:physician|provider)|ordered by|"
     r"referred by|pcp|primary care(?: physician)?|(?:discussed|reviewed|communicated|spoke|conveyed) with|"
@@ -135,12 +137,12 @@ FACILITY = (
 
 @dataclass(frozen=True)
 class Rule:
-    """One regex of a recognizer. The reported span is capture group `group` (0 = whole match)."""
+    """One regex of a recognizer. The reported spans are capture group(s) `group` (0 = whole match)."""
 
     name: str
     regex: str
     score: float
-    group: int | str = 0
+    group: int | str | tuple[str, ...] = 0
 
 
 RULES: dict[str, list[Rule]] = {
@@ -150,6 +152,12 @@ RULES: dict[str, list[Rule]] = {
             rf"(?i:\b(?:{_TRIGGER}))\b\s*[:#-]?\s*(?:(?i:dr)\.? ?)?(?P<n>{NAME}|{NAME_UPPER})",
             0.85,
             "n",
+        ),
+        Rule(
+            "pair of full names",
+            rf"(?i:\b(?:with|to|by|and|cc|from)) (?P<n>{FULL_NAME}) (?:and|&) (?P<m>{FULL_NAME})\b",
+            0.7,
+            ("n", "m"),
         ),
         Rule("name after Dr./title", rf"\b(?:Dr|Drs|Mr|Mrs|Ms|Miss|Prof)\.? (?P<n>{NAME})", 0.85, "n"),
         Rule(
@@ -518,8 +526,9 @@ def build_recognizers() -> list[Any]:
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
             out = []
             for rule, rx in self.rules:
-                for m in rx.finditer(text):
-                    s, e = m.span(rule.group)
+                groups = rule.group if isinstance(rule.group, tuple) else (rule.group,)
+                for m, g in ((m, g) for m in rx.finditer(text) for g in groups):
+                    s, e = m.span(g)
                     if s < e:
                         out.append(
                             RecognizerResult(
