@@ -172,6 +172,9 @@ def check_overlap(df: pl.DataFrame, near: dict[str, Any] | None = None) -> dict[
     """Count what two splits share: normalised inputs, patients, and (if enabled) near-duplicate pairs.
 
     Computed afresh from `input_text`, `patient_key` and `split`; raises LeakageError if any count is not 0.
+    exact/patient figures count distinct shared inputs/patients. near figures count cross-split edges of the
+    near-duplicate spanning forest (see near_duplicate_pairs): 0 exactly when no near-duplicate cluster spans
+    two splits, so the check is exact even though the figure is a lower bound on cross-split pairs.
     """
     frame = df.select(
         pl.col("split"),
