@@ -52,8 +52,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=16, help="prompts")
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--max-new-tokens", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: stable CPU times on a shared machine)")
     ap.add_argument("--model", help="HF model folder (default results/base/smollm2_135m, else the GGUF)")
     args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     model, tok, src = load(args.model)
     print(f"model {src} loaded in {time.perf_counter() - t0:.1f} s")
@@ -66,20 +70,25 @@ def main() -> None:
             {"role": "assistant", "content": ""},
         ]})  # fmt: skip
     prompts = generate.render_prompts(rows, tok)
-    t0 = time.perf_counter()
+    # Wall time and this process's CPU time: on a shared machine the CPU time is the fairer comparison.
+    t0, c0 = time.perf_counter(), time.process_time()
     single = [generate.generate_hf(model, tok, [p], args.max_new_tokens, 1)[0] for p in prompts]
-    t_single = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_single, c_single = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     batched = generate.generate_hf(model, tok, prompts, args.max_new_tokens, args.batch_size)
-    t_batched = time.perf_counter() - t0
+    t_batched, c_batched = time.perf_counter() - t0, time.process_time() - c0
     same = sum(a == b for a, b in zip(single, batched, strict=True))
-    print(f"one at a time (baseline): {t_single:.1f} s, {args.n / t_single:.2f} examples/s")
+    print(f"one at a time (baseline): {t_single:.1f} s wall ({c_single:.1f} s CPU), {args.n / t_single:.2f} examples/s")
     rate = args.n / t_batched
-    print(f"batched (batch {args.batch_size}, left padding, length-sorted): {t_batched:.1f} s, {rate:.2f} examples/s")
+    print(
+        f"batched (batch {args.batch_size}, left padding, length-sorted): {t_batched:.1f} s wall "
+        f"({c_batched:.1f} s CPU), {rate:.2f} ex/s"
+    )
     print(f"identical outputs: {same}/{args.n}")
     print(
         f"SUMMARY generate_speed: {args.n} prompts x {args.max_new_tokens} new tokens, batched {rate:.2f} ex/s vs "
-        f"one-at-a-time {args.n / t_single:.2f} ex/s = {t_single / t_batched:.2f}x, {same}/{args.n} identical"
+        f"one-at-a-time {args.n / t_single:.2f} ex/s = {t_single / t_batched:.2f}x wall, "
+        f"{c_single / c_batched:.2f}x CPU, {same}/{args.n} identical"
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from radtune.common import InputError, RadtuneError, read_jsonl, run_main, write_jsonl
 from radtune.generate import output_row, select_examples
@@ -60,8 +61,6 @@ def retrieval(train: list[dict[str, Any]], test: list[dict[str, Any]], chunk: in
     than sparse @ sparse, whose output is nearly dense anyway). Ties go to the first train example in
     id order (argmax returns the first maximum).
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
     x_train = vec.fit_transform([r["input_text"] for r in train]).tocsr()  # L2-normalised rows: dot = cosine
     x_test = vec.transform([r["input_text"] for r in test]).tocsr()
