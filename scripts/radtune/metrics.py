@@ -103,7 +103,7 @@ def bertscore(
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from bert_score import BERTScorer
 
-    scorer = BERTScorer(model_type=str(model_dir), num_layers=num_layers, batch_size=batch_size, device="cpu")
+    scorer = BERTScorer(model_type=str(model_dir), num_layers=num_layers, batch_size=batch_size)  # cuda if present
     # bert-score warns and scores 0 for empty candidates; an empty prediction is a real (bad) prediction.
     p, r, f = scorer.score(list(predictions), list(references), batch_size=batch_size)
     return [
