@@ -131,7 +131,8 @@ STREET_TYPE = (
 FACILITY = (
     r"(?:Hospital|Medical Center|Medical Centre|Health Center|Health System|Cancer Center|Imaging Center|"
     r"Imaging|Radiology|Clinic|Clinics|Urgent Care|Infirmary|Medical Group|Surgery Center|Surgical Center|"
-    r"Rehabilitation Center|Nursing Home|Care Center|Children's Hospital)"
+    r"Regional(?: Medical Center| Hospital| Health)?|Memorial(?: Hospital)?|Rehabilitation Center|Nursing Home|"
+    r"Care Center|Children's Hospital)"
 )
 
 
@@ -170,6 +171,7 @@ RULES: dict[str, list[Rule]] = {
         Rule("iso date", r"\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b", 0.85),
         Rule("d-Mon-y", rf"\b\d{{1,2}}[- ]{MONTH}[- ,]+(?:19|20)?\d{{2}}\b", 0.85),
         Rule("Mon d, y", rf"\b{MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b", 0.85),
+        Rule("m/yyyy", r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}\b(?!/)", 0.7),
         Rule("Mon y", rf"\b{MONTH},? (?:19|20)\d{{2}}\b", 0.7),
         Rule("Mon d", rf"\b{MONTH} (?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b", 0.6),
         Rule(
@@ -179,7 +181,9 @@ RULES: dict[str, list[Rule]] = {
             0.6,
             "d",
         ),
-        Rule("clock time", r"\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?: ?[AaPp]\.?[Mm]\.?)?(?!\d)", 0.7),
+        Rule(
+            "clock time", r"\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?: ?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b))?(?!\d)", 0.7
+        ),
         Rule("military time", r"\b(?:[01]\d|2[0-3])[0-5]\d ?(?i:hours|hrs|h)\b", 0.7),
     ],
     "MEDICAL_ID": [
@@ -211,6 +215,12 @@ RULES: dict[str, list[Rule]] = {
     "AGE_OVER_89": [
         Rule(
             "N-year-old", r"\b(?:9\d|1[01]\d)(?:[- ]?(?i:years?|yrs?|y)[- ]?(?i:old|o)\b|[- ]?(?i:yo|y/o|y\.o\.))", 0.85
+        ),
+        Rule(
+            "spelled-out age",
+            r"(?i:\b(?:ninety|one hundred(?: and)?)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+            r"[- ]years?[- ]old)",
+            0.85,
         ),
         Rule("age N", r"(?i:\b(?:age|aged))[: ]+(?P<a>9\d|1[01]\d)\b", 0.85, "a"),
     ],
@@ -471,12 +481,12 @@ def keep_ner(text: str, start: int, end: int, entity: str, allow: set[str], allo
         return bool(_MONTH_WORD.search(span) or _DATE_NUMERIC.search(span))
     if any(c.isdigit() for c in span):
         return False
-    tokens = _WORD.findall(span)
+    tokens = [w for w in _WORD.findall(span) if len(w) > 1]  # "M.D." is no name
     # Single capitalised words are mostly section headers and anatomy ("Mediastinum:", "Dysphagia."); names after
     # a title or trigger are caught by the regex rules. Names and places are title case, not acronyms.
     if len(tokens) < 2 or text[end : end + 1] == ":":
         return False
-    return all(w[0].isupper() and not w.isupper() for w in tokens if len(w) > 1)
+    return all(w[0].isupper() and not w.isupper() for w in tokens)
 
 
 def filtered_spacy_recognizer(allow: set[str], allow_words: set[str]) -> Any:
