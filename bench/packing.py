@@ -52,6 +52,8 @@ def main() -> None:
     ap.add_argument("--max-seq-len", type=int, default=512)
     ap.add_argument("--tokenized", help="a radtune.tokenize folder to measure as well")
     a = ap.parse_args()
+    from trl import pack_dataset  # noqa: F401  (lazy module: import it now, not inside the timed packing)
+
     ratios = []
     if a.tokenized:
         from datasets import load_from_disk
