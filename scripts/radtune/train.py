@@ -319,8 +319,8 @@ def train(
 
     key = run_key(spec, fields, lora, train_meta["fingerprint"], seed)
     with args.main_process_first(desc="checkpoints"):  # rank 0 prepares the folder before the others look
-        main = args.process_index == 0
-        resume = prepare_checkpoints(Path(checkpoints), key) if main else latest_complete_checkpoint(checkpoints)
+        is_main = args.process_index == 0
+        resume = prepare_checkpoints(Path(checkpoints), key) if is_main else latest_complete_checkpoint(checkpoints)
     if resume:
         log.info("resuming from %s", resume.name)
 
