@@ -45,7 +45,7 @@ def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
     """(rule, wildcards) of each job a dry-run plans."""
     jobs, rule = [], None
     for line in dry_run_output.splitlines():
-        m = re.match(r"^(?:local)?rule (\w+):", line)
+        m = re.match(r"^\s*(?:local)?rule (\w+):", line)
         if m:
             rule = m.group(1)
             jobs.append((rule, ""))
