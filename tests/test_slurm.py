@@ -44,7 +44,7 @@ DEID_DOWNSTREAM = {
 
 
 def run(work: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RADTUNE_CPUS_PER_GPU="2")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RADTUNE_CPUS_PER_GPU="1")
     # targets first: --configfile takes every following word as a config file
     return subprocess.run(
         [SNAKEMAKE, *args, *PROFILE, *CI_CONFIG],
@@ -115,6 +115,9 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
             dst.symlink_to(os.readlink(src))
         else:
             shutil.copy2(src, dst)
+    from _tiny_model import save_tiny_base, smollm2_tokenizer  # tests/ helper
+
+    save_tiny_base(smollm2_tokenizer(), work / "data/ci/tiny_model")
     subprocess.run(
         [sys.executable, "-m", "radtune.synth", "--task", "impression", "--n", "60", "--seed", "11"]
         + ["--output", str(work / "data/ci/reports.csv")],
@@ -141,7 +144,6 @@ def test_dry_run_lists_jobs_and_their_resources(work: Path):
         filter=1,
         split=1,
         instructions=1,
-        base_model=1,
         tokenize=2,
         pack=1,
         train=1,
@@ -155,7 +157,7 @@ def test_dry_run_lists_jobs_and_their_resources(work: Path):
     resources = re.search(r"resources: (.*)", train).group(1)
     for want in ("slurm_account=ci", "slurm_partition=debug", "mem_mb=16000", "runtime=1440", "gpu=1"):
         assert want in resources
-    assert "cpus_per_gpu=2" in resources and "tasks_per_gpu=0" in resources
+    assert "cpus_per_gpu=1" in resources and "tasks_per_gpu=0" in resources
     assert "--signal=USR1@300" in resources
     score = out.split("rule score:", 1)[1].split("\n\n", 1)[0]
     assert "gpu=" not in score  # scoring stays on CPU
@@ -168,7 +170,7 @@ def test_workflow_runs_through_sbatch(work: Path):
     rows = (work / "results/eval.tsv").read_text().splitlines()
     header = rows[0].split("\t")
     models = {r.split("\t")[header.index("model")] for r in rows[1:]}
-    assert {"smollm2_135m", "lora", "baseline_constant", "baseline_extractive"} <= models
+    assert {"tiny", "lora", "baseline_constant", "baseline_extractive"} <= models
 
     ran = executed(out)
     subs = submissions(out)
@@ -179,10 +181,10 @@ def test_workflow_runs_through_sbatch(work: Path):
     assert len(job_ids) == sum(ran.values()) - sum(ran[r] for r in LOCAL_RULES) - ran["deidentify"] + 1
     states = sacct_states(job_ids)
     assert states == dict.fromkeys(job_ids, "COMPLETED")
-    # the train job: one task, 2 CPUs and the (fake) GPU
+    # the train job: one task, RADTUNE_CPUS_PER_GPU=1 CPU and the (fake) GPU
     train_id = next(j for j, name in subs if name == "train")
     assert "gres/gpu=1" in sacct_field(train_id, "AllocTRES")
-    assert sacct_field(train_id, "AllocCPUS") == "2"
+    assert sacct_field(train_id, "AllocCPUS") == "1"
 
 
 def test_content_change_reruns_exactly_the_jobs_downstream(work: Path):
@@ -222,7 +224,7 @@ def test_failing_job_is_reported_and_leaves_no_output(work: Path):
         "datasets:\n  broken:\n    task: impression\n    csv: [data/ci/broken.csv]\n    columns:\n"
         "      report_id: accession_number\n      findings: findings\n      impression: impression\n"
     )
-    env = dict(os.environ, RADTUNE_CPUS_PER_GPU="2")
+    env = dict(os.environ, RADTUNE_CPUS_PER_GPU="1")
     res = subprocess.run(
         [SNAKEMAKE, "results/shards/broken/0000.parquet", *PROFILE, "--configfile", "config/ci.yaml", str(extra)],
         cwd=work,
