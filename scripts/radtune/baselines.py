@@ -54,20 +54,31 @@ def constant(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> list[st
     return [value] * len(test)
 
 
-def retrieval(train: list[dict[str, Any]], test: list[dict[str, Any]], chunk: int = 256) -> list[str]:
+def retrieval(
+    train: list[dict[str, Any]], test: list[dict[str, Any]], chunk: int = 256, n_frequent: int = 128
+) -> list[str]:
     """Reference of the most similar train example: TF-IDF (scikit-learn TfidfVectorizer) cosine over input_text.
 
-    Exact brute force: for a chunk of test rows, sparse train matrix @ dense chunk (3-5x faster here
-    than sparse @ sparse, whose output is nearly dense anyway). Ties go to the first train example in
-    id order (argmax returns the first maximum).
+    Exact brute force, split by term frequency for speed: the `n_frequent` terms with the largest
+    document frequency (long posting lists) go through a dense BLAS product, all other terms through a
+    sparse product whose output stays sparse; the two partial dot products add up to the cosine.
+    ~2x less CPU than sparse @ dense alone, ~8x less than sparse @ sparse. Ties go to the first train
+    example in id order (argmax returns the first maximum).
     """
     vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
     x_train = vec.fit_transform([r["input_text"] for r in train]).tocsr()  # L2-normalised rows: dot = cosine
     x_test = vec.transform([r["input_text"] for r in test]).tocsr()
+    df = np.diff(x_train.tocsc().indptr)
+    order = np.argsort(-df, kind="stable")
+    freq, rare = np.sort(order[:n_frequent]), np.sort(order[n_frequent:])
+    train_freq = x_train[:, freq].toarray()  # (n_train, <=n_frequent) dense
+    train_rare_t = x_train[:, rare].T.tocsr()
+    test_freq, test_rare = x_test[:, freq].toarray(), x_test[:, rare].tocsr()
     best = np.empty(len(test), dtype=np.int64)
     for s in range(0, len(test), chunk):
-        sims = x_train @ x_test[s : s + chunk].T.toarray()  # (n_train, chunk) dense
-        best[s : s + chunk] = sims.argmax(axis=0)
+        sims = test_freq[s : s + chunk] @ train_freq.T  # (chunk, n_train)
+        sims += (test_rare[s : s + chunk] @ train_rare_t).toarray()
+        best[s : s + chunk] = sims.argmax(axis=1)
     return [train[i]["reference"] for i in best]
 
 
