@@ -247,3 +247,16 @@ def test_incomplete_checkpoint_is_ignored(tmp_path):
     # checkpoints of another run (other recipe/data/seed) are wiped rather than resumed
     assert T.prepare_checkpoints(tmp_path, "a").name == "checkpoint-4"
     assert T.prepare_checkpoints(tmp_path, "b") is None
+
+
+def test_unpacked_variant_trains_and_packing_mismatch_is_refused(workdir, tmp_path):
+    """packing: false trains on padded batches of the tokenized split; a packed/unpacked mix-up is an error."""
+    recipe = str(_write_recipe(tmp_path, 2, 100))
+    spec = {"base": "b", "method": "lora", "recipe": recipe, "packing": False}
+    base, tok_train, val = str(workdir / "base"), str(workdir / "tok" / "train"), str(workdir / "tok" / "val")
+    summary = T.train("u", spec, recipe, base, tok_train, val, str(tmp_path / "ck"), 1, str(tmp_path / "out"))
+    assert summary["global_step"] == 2 and summary["packing"] is False
+    rows = _log(tmp_path / "out" / "train_log.tsv")
+    assert [r["step"] for r in rows] == ["1", "2"] and all(float(r["peak_mem_mb"]) > 0 for r in rows)
+    with pytest.raises(RadtuneError, match="packing is True"):
+        T.train("u", {**spec, "packing": True}, recipe, base, tok_train, val, str(tmp_path / "c2"), 1, str(tmp_path))
