@@ -119,12 +119,17 @@ def _main_value(cell: Cell) -> float:
     return float(np.mean([r[key] for r in cell.rows.values()]))
 
 
+_WARNED: set[tuple[str, str, str]] = set()
+
+
 def _paired_p(a: Cell, b: Cell, n_boot: int, seed: int) -> float | None:
+    """Paired test on the examples both cells share (all of them when every model saw the same test set)."""
     ids = sorted(set(a.rows) & set(b.rows))
     if not ids:
         return None
-    if len(ids) < max(len(a.rows), len(b.rows)):
-        log.warning("paired test of %s vs %s on %s: only %d shared examples", a.model, b.model, a.task, len(ids))
+    if len(ids) < max(len(a.rows), len(b.rows)) and (a.model, b.model, a.task) not in _WARNED:
+        _WARNED.add((a.model, b.model, a.task))
+        log.warning("paired test of %s vs %s on %s: models were scored on different examples", a.model, b.model, a.task)
     return metrics.paired_bootstrap_p(_main_stat(a, ids), _main_stat(b, ids), len(ids), n_boot, seed)
 
 
