@@ -137,8 +137,8 @@ def generate_hf(model, tok, prompts: list[str], max_new_tokens: int, batch_size:
     return out
 
 
-def generate_vllm(base: str | Path, finetuned: str | Path | None, prompts: list[str], max_new_tokens: int) -> list[str]:
-    """Greedy decoding with vLLM (GPU only); an adapter is merged into a temporary full model first."""
+def check_vllm() -> None:
+    """The vllm backend needs the vllm package and a CUDA device: a clear error at once otherwise."""
     try:
         import vllm  # noqa: F401
     except ImportError:
@@ -147,6 +147,12 @@ def generate_vllm(base: str | Path, finetuned: str | Path | None, prompts: list[
 
     if not torch.cuda.is_available():
         raise RadtuneError("eval.backend is 'vllm' but no CUDA device is visible; use backend: hf on CPU")
+
+
+def generate_vllm(base: str | Path, finetuned: str | Path | None, prompts: list[str], max_new_tokens: int) -> list[str]:
+    """Greedy decoding with vLLM (GPU only); an adapter is merged into a temporary full model first."""
+    check_vllm()
+    import torch
     from vllm import LLM, SamplingParams
 
     with tempfile.TemporaryDirectory(prefix="radtune-vllm-") as tmp:
@@ -183,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
         raise RadtuneError(f"base model folder {args.base} does not exist")
     if args.finetuned and not Path(args.finetuned).is_dir():
         raise RadtuneError(f"fine-tuned model folder {args.finetuned} does not exist")
+    if params.get("backend", "hf") == "vllm":
+        check_vllm()
     rows = select_examples(read_test(args.test), params.get("max_examples"), args.shard, args.n_shards)
     log.info("shard %d/%d: %d test examples", args.shard, args.n_shards, len(rows))
     max_new = int(params.get("max_new_tokens", 128))
