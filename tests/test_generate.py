@@ -187,3 +187,22 @@ def test_vllm_backend_fails_clearly_without_vllm_or_cuda(tmp_path, tiny_model_di
             ["--model-name", "m", "--base", str(tiny_model_dir), "--test", str(test),
              "--params", json.dumps({"backend": "vllm"}), "--output", str(tmp_path / "o.jsonl")]
         )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_batched_equals_one_at_a_time_with_smollm2_tokenizer(tmp_path):
+    """The same check with SmolLM2's real tokenizer and chat template (BPE, default system prompt)."""
+    import torch
+    from _tiny_model import save_tiny_base, smollm2_tokenizer
+
+    folder = save_tiny_base(smollm2_tokenizer(), tmp_path / "base")
+    model, tok = generate.load_model(folder, None)
+    with torch.no_grad():  # peaked logits: greedy choices are not near-ties
+        for p in model.parameters():
+            p.mul_(8.0)
+    rows = [_row(i, n) for i, n in enumerate([2, 13, 5, 9, 1, 7])]
+    prompts = generate.render_prompts(rows, tok)
+    assert all(p.endswith("<|im_start|>assistant\n") for p in prompts)
+    batched = generate.generate_hf(model, tok, prompts, max_new_tokens=6, batch_size=3)
+    single = [generate.generate_hf(model, tok, [p], max_new_tokens=6, batch_size=1)[0] for p in prompts]
+    assert batched == single and len(set(batched)) > 1
