@@ -109,23 +109,30 @@ def package_dir(package: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+def _has_weights(folder: Path) -> bool:
+    return any(folder.glob("*.safetensors")) or any(folder.glob("pytorch_model*.bin"))
+
+
 def resolve_local_model(spec: dict[str, Any]) -> Path:
     """Directory of a local model from a config entry {path: ...} or {package: ...}; never downloads.
 
     A package entry resolves to the folder holding the model files: the package folder itself if it
-    has a config.json or the named gguf_file, else its only sub-folder with a config.json.
+    has the named gguf_file or a config.json next to weights, else its one sub-folder with a
+    config.json next to weights (sentence-transformers folders also hold e.g. 1_Pooling/config.json).
     """
     if spec.get("path"):
         p = Path(spec["path"]).expanduser()
         if not p.exists():
             raise RadtuneError(f"model path {p} does not exist (models are local paths; nothing is downloaded)")
         return p
+    if not spec.get("package"):
+        raise RadtuneError("a local model needs a 'path' or a 'package'")
     root = package_dir(spec["package"])
-    if spec.get("gguf_file") and (root / spec["gguf_file"]).exists():
-        return root
-    if (root / "config.json").exists():
-        return root
-    found = sorted(c.parent for c in root.rglob("config.json"))
+    if spec.get("gguf_file"):
+        if (root / spec["gguf_file"]).exists():
+            return root
+        raise RadtuneError(f"package {spec['package']!r} has no file {spec['gguf_file']!r}")
+    found = sorted({c.parent for c in root.rglob("config.json") if _has_weights(c.parent)})
     if len(found) == 1:
         return found[0]
     raise RadtuneError(f"package {spec['package']!r} holds no single model folder (found {len(found)})")

