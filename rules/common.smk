@@ -120,6 +120,13 @@ def eval_models():
     return llm_models() + baseline_models()
 
 
+def model_kinds():
+    """What each row of eval.tsv is: base, variant:<its base> (for p_vs_base) or baseline."""
+    kinds = {m: "base" for m in llm_models() if m not in config["variants"]}
+    kinds |= {m: f"variant:{v['base']}" for m, v in config["variants"].items()}
+    return kinds | {m: "baseline" for m in baseline_models()}
+
+
 def get_base_dir(base):
     """A base model's directory: its local path, or the folder the GGUF conversion rule writes."""
     spec = config["base_models"][base]

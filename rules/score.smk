@@ -62,10 +62,7 @@ rule table:
         judge=lambda w, input: (
             f"--judge {' '.join(input.judge)}" if "judge" in input.keys() else ""
         ),
-        kinds=lambda w: as_json(
-            {m: ("base" if m in used_bases() else "variant") for m in llm_models()}
-            | {m: "baseline" for m in baseline_models()}
-        ),
+        kinds=lambda w: as_json(model_kinds()),
     shell:
         "python -m radtune.table --scores {input.scores:q} {params.judge} --kinds {params.kinds:q} --params {params.eval:q}"
         " --output {output.table} --by-group {output.by_group} --plot {output.plot} > {log} 2>&1"
