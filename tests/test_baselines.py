@@ -53,6 +53,9 @@ def test_last_sentences_and_extractive():
     assert baselines.last_sentences(text, 3) == "Third: the end."  # always at least one sentence
     assert baselines.last_sentences(text, 7) == "Second sentence is here. Third: the end."
     assert baselines.last_sentences("Line one\nLine two words", 3) == "Line two words"
+    signed = "Mild cardiomegaly. No effusion. Dictated by: <PERSON>, MD Electronically signed by <PERSON>"
+    assert baselines.last_sentences(signed, 4) == "Mild cardiomegaly. No effusion."
+    assert baselines.last_sentences("Dictated by: <PERSON>, MD", 4) == "Dictated by: <PERSON>, MD"
     # median train impression length = 3 words ("No acute findings.", "Small effusion." ...: 2,3,3,3,2 -> 3)
     preds = baselines.predict("extractive", TRAIN, TEST)
     assert preds[0] == "Mild hydronephrosis is seen."  # 4 words: the last sentence even though > median

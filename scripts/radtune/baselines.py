@@ -87,9 +87,19 @@ def retrieval(
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+# Dictation/signature lines and de-identified leftovers close many findings sections; they are not
+# clinical content, so the extractive baseline skips them (else it would "predict" a signature line).
+_NOT_CLINICAL = re.compile(
+    r"dictated|signed|attending|resident|transcribed|<(PERSON|DATE|ID|PHONE|EMAIL|ADDRESS|HOSPITAL|URL)>",
+    re.IGNORECASE,
+)
+
+
 def last_sentences(text: str, max_words: int) -> str:
-    """The last sentence(s) of `text`: whole sentences from the end while they fit in max_words (at least one)."""
+    """The last clinical sentence(s) of `text`: whole sentences from the end while they fit in max_words
+    (at least one); signature/dictation lines are skipped unless nothing else is left."""
     sents = [s.strip() for s in _SENT.split(text) if s and s.strip()]
+    sents = [s for s in sents if not _NOT_CLINICAL.search(s)] or sents
     picked: list[str] = []
     words = 0
     for s in reversed(sents):
