@@ -6,7 +6,13 @@ rule train:
     input:
         unpack(get_train_input),
     output:
-        model=directory(MODEL),
+        model=report(
+            directory(MODEL),
+            patterns=["{name}.png", "{name}.tsv"],
+            caption="../report/train.rst",
+            category="Training",
+            subcategory="{variant}",
+        ),
     log:
         f"{LOGS}/train/{{variant}}.log",
     conda:
