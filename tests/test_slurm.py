@@ -216,17 +216,20 @@ def test_content_change_reruns_exactly_the_jobs_downstream(work: Path):
 
 
 def test_failing_job_is_reported_and_leaves_no_output(work: Path):
-    csv = (work / "data/ci/reports.csv").read_text().splitlines(keepends=True)
-    broken = work / "data/ci/broken.csv"
-    broken.write_text("".join(csv[:40]) + "999999,123,2020-01-01,CT1\n" + "".join(csv[40:]))
+    text = (work / "data/ci/reports.csv").read_text()
+    assert text.endswith("\n")
+    bad_line = text.count("\n") + 1  # a short row appended after the last record (fields hold newlines)
+    (work / "data/ci/broken.csv").write_text(text + "999999,123,2020-01-01,CT1\n")
     extra = work / "config/ci_broken.yaml"
     extra.write_text(
         "datasets:\n  broken:\n    task: impression\n    csv: [data/ci/broken.csv]\n    columns:\n"
         "      report_id: accession_number\n      findings: findings\n      impression: impression\n"
     )
     env = dict(os.environ, RADTUNE_CPUS_PER_GPU="1")
+    # the broken dataset's first shard, named like the ci dataset's first one (e.g. 000_0000.parquet)
+    first_shard = sorted((work / "results/shards/ci").glob("*.parquet"))[0].name
     res = subprocess.run(
-        [SNAKEMAKE, "results/shards/broken/0000.parquet", *PROFILE, "--configfile", "config/ci.yaml", str(extra)],
+        [SNAKEMAKE, f"results/shards/broken/{first_shard}", *PROFILE, "--configfile", "config/ci.yaml", str(extra)],
         cwd=work,
         env=env,
         capture_output=True,
@@ -240,5 +243,6 @@ def test_failing_job_is_reported_and_leaves_no_output(work: Path):
     assert rule == "ingest"
     assert sacct_states([job_id]) == {job_id: "FAILED"}
     assert not (work / "results/shards/broken").exists() or not list((work / "results/shards/broken").iterdir())
-    log = (work / "logs/ingest/broken.log").read_text()
-    assert "broken.csv" in log and "line 41" in log  # file and line named (header is line 1)
+    [log] = (work / "logs/ingest/broken").glob("*.log")
+    message = log.read_text()
+    assert "broken.csv" in message and f"line {bad_line}" in message and "exam_description" in message
