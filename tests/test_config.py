@@ -22,7 +22,7 @@ def test_demo_config_validates_and_gets_defaults():
     validate(cfg, str(SCHEMA), set_default=True)
     assert cfg["filter"]["min_findings_words"] == 10
     assert cfg["eval"]["judge"]["backend"] == "none"  # no text leaves unless the user says so
-    assert cfg["split"]["near_duplicates"]["enabled"] is False
+    assert cfg["split"]["near_duplicates"]["threshold"] == 0.8  # a nested default fills in
     assert cfg["datasets"]["demo"]["columns"]["context"] == ["indication", "comparison"]
 
 
