@@ -135,6 +135,23 @@ def get_base_dir(base):
     return BASE_DIR.format(base=base)
 
 
+def get_base_files(base):
+    """A base model as inputs: the folder, plus each file in it when it is the user's own folder.
+
+    Editing a file inside a folder (a new chat template, new weights) does not make the folder
+    newer, so listing the files is what makes tokenized caches and models go stale after such an
+    edit. A converted folder (results/base/...) is rewritten whole by its rule.
+    """
+    folder = get_base_dir(base)
+    if folder == BASE_DIR.format(base=base) or not os.path.isdir(folder):
+        return [folder]
+    return [folder] + sorted(
+        os.path.join(folder, f)
+        for f in os.listdir(folder)
+        if os.path.isfile(os.path.join(folder, f))
+    )
+
+
 def get_model_base(model):
     return config["variants"][model]["base"] if model in config["variants"] else model
 
@@ -146,6 +163,7 @@ def get_train_input(wildcards):
     ).format(base=base, split="train")
     return {
         "base": get_base_dir(base),
+        "base_files": get_base_files(base),
         "train": train,
         "val": TOKENIZED.format(base=base, split="val"),
         "recipe": config["variants"][wildcards.variant]["recipe"],
@@ -155,6 +173,7 @@ def get_train_input(wildcards):
 def get_generate_input(wildcards):
     inputs = {
         "base": get_base_dir(get_model_base(wildcards.model)),
+        "base_files": get_base_files(get_model_base(wildcards.model)),
         "test": DATA.format(split="test"),
     }
     if wildcards.model in config["variants"]:

@@ -8,6 +8,7 @@ rule tokenize:
     input:
         data=DATA,
         base=lambda w: get_base_dir(w.base),
+        base_files=lambda w: get_base_files(w.base),
     output:
         data=directory(TOKENIZED),
         stats=TOKENIZED_STATS,

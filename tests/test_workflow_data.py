@@ -15,6 +15,9 @@ import yaml
 
 from radtune.synth import generate_protocol_orders, generate_reports, write_csv
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _tiny_model import save_tiny_base, smollm2_tokenizer  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
@@ -32,10 +35,10 @@ RENAMED = {
 }
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args: str, configfile: str = "config.yaml") -> subprocess.CompletedProcess:
     cmd = [
         sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-        "--configfile", str(workdir / "config.yaml"), "--workflow-profile", "none", "--cores", "2", *args,
+        "--configfile", str(workdir / configfile), "--workflow-profile", "none", "--cores", "2", *args,
     ]  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
@@ -97,6 +100,10 @@ def workdir(tmp_path_factory) -> Path:
         },
     }
     cfg["shards"] = 2
+    # A tiny local base model (a "path" entry, as a user's own model would be).
+    save_tiny_base(smollm2_tokenizer(), wd / "tiny_base")
+    cfg["base_models"] = {"tiny": {"path": str(wd / "tiny_base")}}
+    cfg["variants"] = {"lora": {"base": "tiny", "method": "lora", "recipe": str(ROOT / "config/recipes/lora_cpu.yaml")}}
     cfg["instructions"]["templates"] = str(ROOT / "config" / "instruction_templates.yaml")
     cfg["instructions"]["prepend_phrases"] = str(ROOT / "config" / "prepend_phrases.yaml")
     cfg["deid"]["allow_list"] = str(ROOT / "config" / "deid_allow_list.txt")
@@ -141,3 +148,21 @@ def test_changed_export_reruns_only_its_shards(workdir: Path):
     deid = sorted(w for r, w in jobs if r == "deidentify")
     assert deid == ["dataset=site_a, shard=001_0000", "dataset=site_a, shard=001_0001"]
     assert {r for r, _ in jobs} == {"ingest", "deidentify", "deid_audit", "filter", "split", "instructions"}
+
+
+def test_tokenized_cache_goes_stale_with_length_or_template(workdir: Path):
+    target = "results/tokenized/tiny/train"
+    run = snakemake(workdir, target)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert planned_jobs(snakemake(workdir, "-n", target).stdout) == []
+    # Another max length: the params changed, so the cache is stale.
+    cfg = yaml.safe_load((workdir / "config.yaml").read_text())
+    cfg["tokenize"]["max_seq_len"] = 256
+    (workdir / "config_256.yaml").write_text(yaml.safe_dump(cfg))
+    run = snakemake(workdir, "-n", target, configfile="config_256.yaml")
+    assert ("tokenize", "base=tiny, split=train") in planned_jobs(run.stdout + run.stderr), run.stderr[-2000:]
+    # Another chat template in the same model folder: the tokenizer files are inputs, so it is stale too.
+    template = next(p for p in (workdir / "tiny_base").iterdir() if p.name in ("chat_template.jinja",))
+    template.write_text(template.read_text() + "{# site-specific edit #}")
+    run = snakemake(workdir, "-n", target)
+    assert ("tokenize", "base=tiny, split=train") in planned_jobs(run.stdout + run.stderr), run.stderr[-2000:]
