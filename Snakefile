@@ -10,6 +10,14 @@ if not workflow.overwrite_configfiles:
 
 
 include: "rules/common.smk"
+
+
+# One image holds every rule's conda environment (envs/Dockerfile); set `container` in the config.
+if config["container"]:
+
+    containerized: config["container"]
+
+
 include: "rules/ingest.smk"
 include: "rules/deid.smk"
 include: "rules/filter.smk"
