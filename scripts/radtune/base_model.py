@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from radtune.common import RadtuneError, atomic_path, resolve_local_model, run_main
+from radtune.common import RadtuneError, atomic_path, json_arg, resolve_local_model, run_main
 
 log = logging.getLogger("radtune.base_model")
 
@@ -20,10 +20,7 @@ DEFAULT_MAX_LENGTH = 2048
 
 def parse_spec(text: str) -> dict[str, Any]:
     """Parse the --spec JSON ({package|path, gguf_file?}) with a clear error."""
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--spec is not valid JSON ({exc.msg})") from None
+    spec = json_arg(text, "--spec")
     if not isinstance(spec, dict) or not (spec.get("path") or spec.get("package")):
         raise RadtuneError("--spec must be a JSON object with 'path' or 'package' (and optionally 'gguf_file')")
     return spec

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import statistics
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from radtune.common import InputError, RadtuneError, read_jsonl, run_main, write_jsonl
+from radtune.common import InputError, RadtuneError, json_arg, read_jsonl, run_main, write_jsonl
 from radtune.generate import output_row, select_examples
 
 log = logging.getLogger("radtune.baselines")
@@ -148,10 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--params", required=True, help="config['eval'] as JSON")
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
-    try:
-        params = json.loads(args.params)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    params = json_arg(args.params, "--params")
     train = read_rows(args.train)
     test = select_examples(read_rows(args.test), params.get("max_examples"))  # same examples as the LLMs
     preds = predict(args.kind, train, test)

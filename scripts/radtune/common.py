@@ -85,6 +85,14 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> int:
     return n
 
 
+def json_arg(text: str, flag: str) -> Any:
+    """A JSON command-line argument (the rules pass config sections as JSON), with a clear error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RadtuneError(f"{flag} is not valid JSON ({exc.msg})") from None
+
+
 def stable_hash(*parts: object, digits: int = 16) -> str:
     """Hex digest of the parts, stable across processes and machines (unlike hash())."""
     h = hashlib.sha256()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from radtune.common import InputError, RadtuneError, atomic_path, run_main
+from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
 
 log = logging.getLogger("radtune.deid")
 
@@ -686,10 +686,7 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--output", required=True)
     a = ap.parse_args(argv)
     if a.cmd == "run":
-        try:
-            params = json.loads(a.params)
-        except json.JSONDecodeError as exc:
-            raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+        params = json_arg(a.params, "--params")
         run(a.input, a.output, a.audit, a.allow_list, params)
     else:
         merge_audit(a.inputs, a.output)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from radtune.common import InputError, RadtuneError, atomic_path, run_main
+from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
 
 log = logging.getLogger("radtune.filter")
 
@@ -166,10 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--output", required=True)
     ap.add_argument("--report", required=True)
     args = ap.parse_args(argv)
-    try:
-        datasets, params = json.loads(args.datasets), json.loads(args.params)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--datasets/--params is not valid JSON ({exc.msg})") from None
+    datasets, params = json_arg(args.datasets, "--datasets"), json_arg(args.params, "--params")
     kept, report = filter_rows(load_shards(args.inputs), datasets, params)
     with atomic_path(args.output) as tmp:
         kept.write_parquet(tmp, compression="zstd", statistics=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import tempfile
@@ -11,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from radtune.common import InputError, RadtuneError, read_jsonl, run_main, write_jsonl
+from radtune.common import InputError, RadtuneError, json_arg, read_jsonl, run_main, write_jsonl
 
 log = logging.getLogger("radtune.generate")
 
@@ -180,10 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--params", required=True, help="config['eval'] as JSON")
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
-    try:
-        params = json.loads(args.params)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    params = json_arg(args.params, "--params")
     # Fail fast, before any model is loaded.
     if not Path(args.base).is_dir():
         raise RadtuneError(f"base model folder {args.base} does not exist")

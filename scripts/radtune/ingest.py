@@ -7,7 +7,6 @@ import contextlib
 import csv
 import io
 import itertools
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from radtune.common import InputError, RadtuneError, atomic_path, run_main, stable_hash
+from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main, stable_hash
 
 log = logging.getLogger("radtune.ingest")
 
@@ -311,10 +310,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--csv", nargs="+", required=True)
     ap.add_argument("--outputs", nargs="+", required=True)
     args = ap.parse_args(argv)
-    try:
-        spec = json.loads(args.spec)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--spec is not valid JSON ({exc.msg})") from None
+    spec = json_arg(args.spec, "--spec")
     ingest(args.dataset, spec, args.csv, args.outputs)
 
 

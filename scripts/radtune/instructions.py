@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from radtune.common import InputError, RadtuneError, hash_fraction, run_main, write_jsonl
+from radtune.common import InputError, RadtuneError, hash_fraction, json_arg, run_main, write_jsonl
 
 log = logging.getLogger("radtune.instructions")
 
@@ -160,10 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--outputs", nargs=3, required=True, metavar=("TRAIN", "VAL", "TEST"))
     args = ap.parse_args(argv)
-    try:
-        params = json.loads(args.params)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    params = json_arg(args.params, "--params")
     df = pl.read_parquet(args.input)
     for col in REQUIRED_COLUMNS:
         if col not in df.columns:

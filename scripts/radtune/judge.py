@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from radtune.common import InputError, RadtuneError, run_main
+from radtune.common import InputError, RadtuneError, json_arg, run_main
 from radtune.generate import select_examples
 from radtune.metrics import collapse_ws
 from radtune.score import read_predictions, write_tsv
@@ -205,10 +205,7 @@ def main(argv: list[str] | None = None, backoff_s: float = BACKOFF_S) -> None:
     ap.add_argument("--params", required=True, help="config['eval']['judge'] as JSON")
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
-    try:
-        params = json.loads(args.params)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    params = json_arg(args.params, "--params")
     template = read_prompt(args.prompt)
     rows = select_examples(read_predictions(args.predictions), params.get("max_examples"))
     backend = params.get("backend", "none")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import logging
 import math
 from collections import Counter
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from radtune import metrics
-from radtune.common import InputError, RadtuneError, atomic_path, read_jsonl, run_main
+from radtune.common import InputError, atomic_path, json_arg, read_jsonl, run_main
 
 log = logging.getLogger("radtune.score")
 
@@ -116,10 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--params", required=True, help="config['eval'] as JSON")
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
-    try:
-        params = json.loads(args.params)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    params = json_arg(args.params, "--params")
     rows = read_predictions(args.predictions)
     log.info("scoring %d predictions; tasks %s", len(rows), dict(Counter(r["task"] for r in rows)))
     write_tsv(args.output, score_rows(rows, params), COLUMNS)

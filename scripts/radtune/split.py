@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from itertools import combinations
 from pathlib import Path
@@ -14,7 +13,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from radtune.common import InputError, RadtuneError, atomic_path, hash_fraction, run_main, stable_hash
+from radtune.common import InputError, RadtuneError, atomic_path, hash_fraction, json_arg, run_main, stable_hash
 
 log = logging.getLogger("radtune.split")
 
@@ -253,10 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--output", required=True)
     ap.add_argument("--report", required=True)
     args = ap.parse_args(argv)
-    try:
-        params = json.loads(args.params)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--params is not valid JSON ({exc.msg})") from None
+    params = json_arg(args.params, "--params")
     df = pl.read_parquet(args.input)
     for col in REQUIRED_COLUMNS:
         if col not in df.columns:

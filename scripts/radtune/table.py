@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import logging
 import math
 from collections import defaultdict
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from radtune import metrics
-from radtune.common import InputError, RadtuneError, atomic_path, run_main
+from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
 
 log = logging.getLogger("radtune.table")
 
@@ -282,11 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--by-group", required=True)
     ap.add_argument("--plot", required=True)
     args = ap.parse_args(argv)
-    try:
-        params = json.loads(args.params)
-        kinds = json.loads(args.kinds)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--params/--kinds is not valid JSON ({exc.msg})") from None
+    params, kinds = json_arg(args.params, "--params"), json_arg(args.kinds, "--kinds")
     boot = params.get("bootstrap") or {}
     n_boot, seed = int(boot.get("n", 1000)), int(boot.get("seed", 0))
     scores = read_scores(args.scores)

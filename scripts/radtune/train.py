@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from radtune.common import RadtuneError, atomic_path, run_main, stable_hash
+from radtune.common import RadtuneError, atomic_path, json_arg, run_main, stable_hash
 from radtune.tokenize import check_dataset
 
 log = logging.getLogger("radtune.train")
@@ -412,10 +412,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
-    try:
-        spec = json.loads(args.spec)
-    except json.JSONDecodeError as exc:
-        raise RadtuneError(f"--spec is not valid JSON ({exc.msg})") from None
+    spec = json_arg(args.spec, "--spec")
 
     import torch
 
