@@ -44,3 +44,19 @@ def test_configuration_reference_is_current():
     doc = (ROOT / "docs" / "configuration.md").read_text()
     assert doc == render(SCHEMA), "regenerate with: python -m radtune.config_doc"
     assert "| `filter.min_findings_words` | integer | `10` |" in doc
+
+
+def test_unmapped_required_column_is_rejected_at_startup(tmp_path):
+    import subprocess
+    import sys
+
+    cfg = demo_config()
+    del cfg["datasets"]["demo"]["columns"]["impression"]
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "-s", str(ROOT / "Snakefile"), "--directory", str(ROOT),
+         "--workflow-profile", "none", "--configfile", str(tmp_path / "c.yaml")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert "datasets.demo.columns.impression is required for task 'impression'" in run.stdout + run.stderr
