@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from radtune.common import InputError, RadtuneError, json_arg, read_jsonl, run_main, write_jsonl
+from radtune.common import RadtuneError, json_arg, read_jsonl, run_main, write_jsonl
 from radtune.generate import output_row, select_examples
 
 log = logging.getLogger("radtune.baselines")
@@ -24,14 +24,7 @@ FIELDS = ["id", "task", "reference", "input_text"]
 
 
 def read_rows(path: str | Path) -> list[dict[str, Any]]:
-    if not Path(path).exists():
-        raise InputError(path, "file does not exist")
-    rows = read_jsonl(path)
-    for i, row in enumerate(rows, start=1):
-        for col in FIELDS:
-            if not isinstance(row.get(col), str):
-                raise InputError(path, "missing or non-string field", line=i, column=col)
-    return sorted(rows, key=lambda r: r["id"])  # deterministic, independent of file order
+    return sorted(read_jsonl(path, FIELDS), key=lambda r: r["id"])  # deterministic, independent of file order
 
 
 def by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

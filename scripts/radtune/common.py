@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +61,36 @@ def atomic_path(final: str | os.PathLike, *, directory: bool = False) -> Iterato
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """Read a JSONL file; a malformed line raises InputError naming file and line."""
-    rows = []
+def iter_jsonl(
+    path: str | os.PathLike, required: Sequence[str] = (), *, what: str = "file"
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, record) for each non-blank line of a JSONL file; errors name file, line and column.
+
+    `required` fields must be present and strings. Line numbers are the file's own (blank lines count).
+    """
+    if not Path(path).exists():
+        raise InputError(path, f"{what} does not exist")
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(path, f"not valid JSON ({exc.msg})", line=i) from None
-    return rows
+            if not isinstance(row, dict):
+                raise InputError(path, "expected a JSON object", line=i)
+            for col in required:
+                if col not in row:
+                    raise InputError(path, "missing field", line=i, column=col)
+                if not isinstance(row[col], str):
+                    raise InputError(path, f"expected a string, got {type(row[col]).__name__}", line=i, column=col)
+            yield i, row
+
+
+def read_jsonl(path: str | os.PathLike, required: Sequence[str] = (), *, what: str = "file") -> list[dict[str, Any]]:
+    """All records of a JSONL file, checked as iter_jsonl does."""
+    return [row for _, row in iter_jsonl(path, required, what=what)]
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> int:

@@ -10,25 +10,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from radtune.common import InputError, RadtuneError, json_arg, read_jsonl, run_main, write_jsonl
+from radtune.common import InputError, RadtuneError, iter_jsonl, json_arg, run_main, write_jsonl
 
 log = logging.getLogger("radtune.generate")
-
-TEST_FIELDS = ["id", "task", "messages", "reference"]
 
 
 def read_test(path: str | Path) -> list[dict[str, Any]]:
     """Test rows with the fields evaluation needs (file/line/column on error)."""
-    if not Path(path).exists():
-        raise InputError(path, "test file does not exist")
-    rows = read_jsonl(path)
-    for i, row in enumerate(rows, start=1):
-        for col in TEST_FIELDS:
-            if col not in row:
-                raise InputError(path, "missing field", line=i, column=col)
-        msgs = row["messages"]
+    rows = []
+    for line, row in iter_jsonl(path, ("id", "task", "reference"), what="test file"):
+        msgs = row.get("messages")
         if not isinstance(msgs, list) or len(msgs) < 2 or msgs[-1].get("role") != "assistant":
-            raise InputError(path, "messages must end with the assistant answer", line=i, column="messages")
+            raise InputError(path, "messages must end with the assistant answer", line=line, column="messages")
+        rows.append(row)
     return rows
 
 

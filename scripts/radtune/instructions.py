@@ -11,6 +11,7 @@ import polars as pl
 import yaml
 
 from radtune.common import InputError, RadtuneError, hash_fraction, json_arg, run_main, write_jsonl
+from radtune.frames import read_parquet
 
 log = logging.getLogger("radtune.instructions")
 
@@ -160,10 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--outputs", nargs=3, required=True, metavar=("TRAIN", "VAL", "TEST"))
     args = ap.parse_args(argv)
     params = json_arg(args.params, "--params")
-    df = pl.read_parquet(args.input)
-    for col in REQUIRED_COLUMNS:
-        if col not in df.columns:
-            raise InputError(args.input, "required column missing", column=col)
+    df = read_parquet(args.input, REQUIRED_COLUMNS)
     examples = build_examples(df, load_templates(args.templates), load_prepend(args.prepend), params, args.seed)
     for split, path in zip(SPLITS, args.outputs, strict=True):
         n = write_jsonl(path, examples[split])

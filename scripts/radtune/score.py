@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from radtune import metrics
-from radtune.common import InputError, atomic_path, json_arg, read_jsonl, run_main
+from radtune.common import InputError, atomic_path, iter_jsonl, json_arg, run_main
 
 log = logging.getLogger("radtune.score")
 
@@ -32,20 +32,14 @@ COLUMNS = [
 
 
 def read_predictions(path: str | Path) -> list[dict[str, Any]]:
-    """Prediction rows, checked for the fields scoring needs (file/line/column on error)."""
-    if not Path(path).exists():
-        raise InputError(path, "predictions file does not exist")
-    rows = read_jsonl(path)
+    """Prediction rows, checked for the fields scoring needs and unique ids (file/line/column on error)."""
+    rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for i, row in enumerate(rows, start=1):
-        for col in REQUIRED:
-            if col not in row:
-                raise InputError(path, "missing field", line=i, column=col)
-            if not isinstance(row[col], str):
-                raise InputError(path, f"expected a string, got {type(row[col]).__name__}", line=i, column=col)
+    for line, row in iter_jsonl(path, REQUIRED, what="predictions file"):
         if row["id"] in seen:
-            raise InputError(path, "duplicate id", line=i, column="id")
+            raise InputError(path, "duplicate id", line=line, column="id")
         seen.add(row["id"])
+        rows.append(row)
     return rows
 
 

@@ -13,7 +13,15 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from radtune.common import InputError, RadtuneError, atomic_path, hash_fraction, json_arg, run_main, stable_hash
+from radtune.common import (
+    RadtuneError,
+    atomic_path,
+    hash_fraction,
+    json_arg,
+    run_main,
+    stable_hash,
+)
+from radtune.frames import read_parquet
 
 log = logging.getLogger("radtune.split")
 
@@ -253,10 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--report", required=True)
     args = ap.parse_args(argv)
     params = json_arg(args.params, "--params")
-    df = pl.read_parquet(args.input)
-    for col in REQUIRED_COLUMNS:
-        if col not in df.columns:
-            raise InputError(args.input, "required column missing", column=col)
+    df = read_parquet(args.input, REQUIRED_COLUMNS)
     assigned, report = split_frame(df, params, args.seed)
     with atomic_path(args.output) as tmp:
         assigned.write_parquet(tmp, compression="zstd", statistics=True)

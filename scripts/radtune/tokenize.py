@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from radtune.common import InputError, RadtuneError, atomic_path, run_main, stable_hash
+from radtune.common import InputError, RadtuneError, atomic_path, iter_jsonl, run_main, stable_hash
 
 log = logging.getLogger("radtune.tokenize")
 
@@ -91,30 +91,18 @@ def check_dataset(dataset_dir: str | os.PathLike, model_dir: str | os.PathLike) 
 
 # ---- input ----
 def read_records(path: str | os.PathLike) -> list[list[dict[str, str]]]:
-    """Read the `messages` of each JSONL record, validating them (errors name file, line, column).
-
-    (common.read_jsonl drops line numbers, which the validation errors need, hence this loop.)
-    """
+    """Read the `messages` of each JSONL record, validating them (errors name file, line, column)."""
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(path, f"not valid JSON ({exc.msg})", line=i) from None
-            msgs = rec.get("messages") if isinstance(rec, dict) else None
-            if not isinstance(msgs, list) or len(msgs) < 2:
-                raise InputError(path, "needs a list of at least 2 messages", line=i, column="messages")
-            for m in msgs:
-                if not (isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)):
-                    raise InputError(path, "each message needs string 'role' and 'content'", line=i, column="messages")
-            if msgs[-1]["role"] != "assistant" or not msgs[-1]["content"].strip():
-                raise InputError(
-                    path, "the last message must be a non-empty assistant answer", line=i, column="messages"
-                )
-            out.append([{"role": m["role"], "content": m["content"]} for m in msgs])
+    for i, rec in iter_jsonl(path):
+        msgs = rec.get("messages")
+        if not isinstance(msgs, list) or len(msgs) < 2:
+            raise InputError(path, "needs a list of at least 2 messages", line=i, column="messages")
+        for m in msgs:
+            if not (isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)):
+                raise InputError(path, "each message needs string 'role' and 'content'", line=i, column="messages")
+        if msgs[-1]["role"] != "assistant" or not msgs[-1]["content"].strip():
+            raise InputError(path, "the last message must be a non-empty assistant answer", line=i, column="messages")
+        out.append([{"role": m["role"], "content": m["content"]} for m in msgs])
     return out
 
 
