@@ -1,29 +1,43 @@
-"""De-identification quality on seeded synthetic reports: recall per type, precision, survival, over-redaction.
+"""De-identification quality on two seeded corpora side by side: recall per kind, survival, precision, over-redaction.
 
-Run: python bench/deid_quality.py [--n 2000] [--seed 2026]. The gold spans come from radtune.synth; the
-recognizers were developed against other seeds of the same generator, so these figures are in-distribution
-(an upper bound for real reports, whose phrasing is more varied).
+Run: python bench/deid_quality.py [--n 2000] [--seed 2026] [--heldout-n 600] [--heldout-seed S] [--json PATH]
+
+Corpus A is radtune.synth (reports + protocol orders), the generator the recognizers were developed against: its
+figures are in-distribution. Corpus B is radtune.heldout_corpus, an independent generator (own names, frames and
+seed) the recognizers must never be tuned against: its figures estimate out-of-distribution quality. Both are
+scored by radtune.deid_eval.evaluate. --show-misses prints missed identifiers in context for corpus A only
+(corpus B's misses stay unprinted so that it remains held out).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import json
 import sys
-import time
-from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from radtune.deid import Deidentifier, load_allow_list  # noqa: E402
-from radtune.synth import generate_protocol_orders, generate_reports  # noqa: E402
+from radtune.deid_eval import (  # noqa: E402
+    MAX_OVER,
+    MIN_KIND_RECALL,
+    MIN_RECALL,
+    NO_SURVIVORS,
+    DeidScore,
+    heldout_corpus,
+    missed_spans,
+    parse_marked,
+    score_deid,
+    synthetic_corpus,
+    unmet_targets,
+)
+from radtune.heldout_corpus import HELDOUT_SEED, KINDS  # noqa: E402
 
-TARGET_TYPES = ["PERSON", "DATE", "ID", "PHONE"]  # recall >= 0.99 targets
-TOKEN = re.compile(r"\S+")
-# Held-out phrasings written by hand, not produced by radtune.synth and not used to tune the recognizers
-# (scored once as written): [[TYPE:identifier]] marks the gold spans.
+# Held-out phrasings written by hand, not produced by either generator and not used to tune the recognizers
+# (scored once as written): [[KIND:identifier]] marks the gold spans.
 HELD_OUT = [
     "Pt is a [[AGE:101 yo]] nursing home resident, fell this am.",
     "History obtained from the patient's son, [[PERSON:Marcus Delgado]].",
@@ -62,116 +76,106 @@ HELD_OUT_CLEAN = [
 ]
 
 
-def held_out() -> tuple[list[str], list[list[tuple[int, int, str]]]]:
-    texts, gold = [], []
-    for line in HELD_OUT + HELD_OUT_CLEAN:
-        text, spans = "", []
-        for part in re.split(r"(\[\[[A-Z]+:[^\]]+\]\])", line):
-            m = re.fullmatch(r"\[\[([A-Z]+):([^\]]+)\]\]", part)
-            if m:
-                spans.append((len(text), len(text) + len(m.group(2)), m.group(1)))
-                part = m.group(2)
-            text += part
-        texts.append(text)
-        gold.append(spans)
-    return texts, gold
+def table(a: DeidScore, b: DeidScore) -> None:
+    kinds = [k for k in KINDS if a.planted[k] or b.planted[k]]
+    kinds += sorted(k for k in set(a.planted) | set(b.planted) if k not in kinds)
+    head = f"{'planted':>8}{'recall':>8}{'surv':>6}"
+    print(f"{'':<10}| {'A: radtune.synth':<22}| {'B: held-out corpus':<22}")
+    print(f"{'kind':<10}| {head} | {head}")
 
+    def cells(sc: DeidScore, k: str | None) -> str:
+        planted = sc.planted[k] if k else sum(sc.planted.values())
+        if not planted:
+            return f"{'-':>8}{'-':>8}{'-':>6}"
+        surv = sc.survived[k] if k else sum(sc.survived.values())
+        return f"{planted:>8}{sc.recall(k):>8.4f}{surv:>6}"
 
-def evaluate(texts: list[str], gold: list[list[tuple[int, int, str]]], detections: list[list], outputs: list[str]):
-    found, total, survived = Counter(), Counter(), Counter()
-    pred_spans = pred_hit = tok_non_id = tok_non_id_redacted = 0
-    for text, spans, dets, out in zip(texts, gold, detections, outputs, strict=True):
-        covered = set()
-        for d in dets:
-            covered.update(range(d.start, d.end))
-        gold_chars = set()
-        for s, e, typ in spans:
-            gold_chars.update(range(s, e))
-            total[typ] += 1
-            if all(j in covered for j in range(s, e) if text[j].isalnum()):
-                found[typ] += 1
-            if text[s:e] in out:
-                survived[typ] += 1
-        for d in dets:
-            pred_spans += 1
-            pred_hit += any(j in gold_chars for j in range(d.start, d.end))
-        for m in TOKEN.finditer(text):
-            chars = range(m.start(), m.end())
-            if not any(j in gold_chars for j in chars):
-                tok_non_id += 1
-                tok_non_id_redacted += any(j in covered for j in chars)
-    return found, total, survived, pred_hit, pred_spans, tok_non_id_redacted, tok_non_id
+    for k in kinds:
+        print(f"{k:<10}| {cells(a, k)} | {cells(b, k)}")
+    print(f"{'overall':<10}| {cells(a, None)} | {cells(b, None)}")
+    for label, fa, fb in [
+        ("precision", f"{a.precision:.4f}", f"{b.precision:.4f}"),
+        ("detections", f"{a.detections_on_gold}/{a.detections}", f"{b.detections_on_gold}/{b.detections}"),
+        ("over-red.", f"{a.over_redaction:.3%}", f"{b.over_redaction:.3%}"),
+        ("words red.", f"{a.words_redacted}/{a.words}", f"{b.words_redacted}/{b.words}"),
+        ("  spilled", f"{a.words_spilled}", f"{b.words_spilled}"),
+        ("IDs+phones", f"{a.surviving(NO_SURVIVORS)} survive", f"{b.surviving(NO_SURVIVORS)} survive"),
+    ]:
+        print(f"{label:<10}| {fa:>22} | {fb:>22}")
+    for name, sc in [("A", a), ("B", b)]:
+        false = ", ".join(f"{t} {c}" for t, c in sc.false_by_type.most_common())
+        print(f"false detections {name} by type: {false or 'none'}")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--n", type=int, default=2000, help="synthetic reports (default 2000)")
-    ap.add_argument("--protocol-n", type=int, default=500, help="synthetic protocol orders also scored")
-    ap.add_argument("--seed", type=int, default=2026)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", "--n-a", type=int, default=2000, help="corpus A: synthetic reports (default 2000)")
+    ap.add_argument("--protocol-n", type=int, default=500, help="corpus A: synthetic protocol orders (default 500)")
+    ap.add_argument("--seed", "--seed-a", type=int, default=2026, help="corpus A seed (default 2026)")
+    ap.add_argument("--heldout-n", "--n-b", type=int, default=600, help="corpus B: held-out reports (default 600)")
+    ap.add_argument("--heldout-seed", "--seed-b", type=int, default=HELDOUT_SEED, help="corpus B seed")
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--show-misses", action="store_true", help="print missed synthetic identifiers in context")
+    ap.add_argument("--show-misses", action="store_true", help="print missed corpus-A identifiers in context")
+    ap.add_argument("--json", type=Path, help="write the figures per corpus and kind to this JSON file")
     a = ap.parse_args()
 
-    texts, gold = [], []
-    rows, spans = generate_reports(a.n, a.seed)
-    prows, pspans = generate_protocol_orders(a.protocol_n, a.seed)
-    for rs, ss, cols in [
-        (rows, spans, ["indication", "comparison", "findings", "impression"]),
-        (prows, pspans, ["clinical_history", "ordering_notes"]),
-    ]:
-        index = {}
-        for i, r in enumerate(rs):
-            for c in cols:
-                index[(i, c)] = len(texts)
-                texts.append(r[c])
-                gold.append([])
-        for s in ss:
-            gold[index[(s.row, s.column)]].append((s.start, s.end, s.entity_type))
-
     d = Deidentifier(allow_list=load_allow_list(ROOT / "config/deid_allow_list.txt"), batch_size=a.batch_size)
-    t0 = time.perf_counter()
-    detections = d.analyze_batch(texts)
-    outputs = [d.anonymize(t, det)[0] for t, det in zip(texts, detections, strict=True)]
-    secs = time.perf_counter() - t0
-    found, total, survived, hit, npred, over, non_id = evaluate(texts, gold, detections, outputs)
-    if a.show_misses:  # synthetic text only: fine to print here, never in the workflow
-        for text, spans, dets in zip(texts, gold, detections, strict=True):
-            cov = {j for d in dets for j in range(d.start, d.end)}
-            for s, e, typ in spans:
-                if not all(j in cov for j in range(s, e) if text[j].isalnum()):
-                    print(f"MISSED {typ}: ...{text[max(0, s - 40) : e + 15]!r}")
+    a_texts, a_gold = synthetic_corpus(a.n, a.protocol_n, a.seed)
+    b_texts, b_gold = heldout_corpus(a.heldout_n, a.heldout_seed)
+    sa, a_det, _, a_secs = score_deid(d, a_texts, a_gold)
+    sb, _, _, b_secs = score_deid(d, b_texts, b_gold)
+    if a.show_misses:  # corpus A is generated text: fine to print here, never in the workflow
+        for text, spans, dets in zip(a_texts, a_gold, a_det, strict=True):
+            for s, e, kind in missed_spans(text, spans, dets):
+                print(f"MISSED {kind}: ...{text[max(0, s - 40) : e + 15]!r}")
 
-    print(f"deid quality: {a.n} reports + {a.protocol_n} protocol orders (seed {a.seed}), {len(texts)} cells, "
-          f"{sum(total.values())} planted identifiers, {secs:.1f} s")  # fmt: skip
-    print(f"{'type':<10}{'planted':>9}{'found':>8}{'recall':>9}{'survived':>10}")
-    for typ in sorted(total, key=lambda t: -total[t]):
-        print(f"{typ:<10}{total[typ]:>9}{found[typ]:>8}{found[typ] / total[typ]:>9.4f}{survived[typ]:>10}")
-    recall = sum(found.values()) / sum(total.values())
-    precision = hit / npred if npred else 1.0
-    over_rate = over / non_id if non_id else 0.0
-    print(f"{'overall':<10}{sum(total.values()):>9}{sum(found.values()):>8}{recall:>9.4f}{sum(survived.values()):>10}")
-    print(f"precision (detections overlapping a planted identifier): {hit}/{npred} = {precision:.4f}")
-    print(f"over-redaction (non-identifier tokens replaced): {over}/{non_id} = {over_rate:.4%} (target <= 1%)")
-    ho_texts, ho_gold = held_out()
-    ho_det = d.analyze_batch(ho_texts)
-    ho_out = [d.anonymize(t, det)[0] for t, det in zip(ho_texts, ho_det, strict=True)]
-    h_found, h_total, _, h_hit, h_pred, h_over, h_non = evaluate(ho_texts, ho_gold, ho_det, ho_out)
-    h_recall = sum(h_found.values()) / sum(h_total.values())
-    per_type = ", ".join(f"{t} {h_found[t]}/{h_total[t]}" for t in sorted(h_total))
-    print(f"held-out hand-written phrasings ({len(HELD_OUT)} with identifiers, {len(HELD_OUT_CLEAN)} without): "
-          f"recall {sum(h_found.values())}/{sum(h_total.values())} = {h_recall:.3f} ({per_type}); "
-          f"precision {h_hit}/{h_pred}; non-identifier tokens replaced {h_over}/{h_non}")  # fmt: skip
+    print(f"corpus A: radtune.synth, {a.n} reports + {a.protocol_n} protocol orders (seed {a.seed}), "
+          f"{len(a_texts)} cells, {sum(sa.planted.values())} planted identifiers, {a_secs:.1f} s")  # fmt: skip
+    print(f"corpus B: radtune.heldout_corpus, {a.heldout_n} reports (seed {a.heldout_seed}), "
+          f"{sum(sb.planted.values())} planted identifiers, {sb.words} other words, {b_secs:.1f} s")  # fmt: skip
+    table(sa, sb)
+
+    h_texts, h_gold = map(list, zip(*(parse_marked(x) for x in HELD_OUT + HELD_OUT_CLEAN), strict=True))
+    sh, _, h_out, _ = score_deid(d, h_texts, h_gold)
+    per_kind = ", ".join(f"{k} {sh.found[k]}/{sh.planted[k]}" for k in sorted(sh.planted))
+    print(f"hand-written phrasings ({len(HELD_OUT)} with identifiers, {len(HELD_OUT_CLEAN)} without): "
+          f"recall {sum(sh.found.values())}/{sum(sh.planted.values())} = {sh.recall():.3f} ({per_kind}); "
+          f"precision {sh.detections_on_gold}/{sh.detections}; non-identifier words replaced "
+          f"{sh.words_redacted}/{sh.words}")  # fmt: skip
     if a.show_misses:
-        for text, out in zip(ho_texts, ho_out, strict=True):
+        for text, out in zip(h_texts, h_out, strict=True):
             print(f"  {text!r}\n  -> {out!r}")
-    min_target = min(found[t] / total[t] for t in TARGET_TYPES if total[t])
-    surv_ids = survived["ID"] + survived["PHONE"]
-    ok = min_target >= 0.99 and surv_ids == 0 and over_rate <= 0.01
-    print(
-        f"SUMMARY deid_quality: recall {recall:.4f} (min over names/dates/IDs/phones {min_target:.4f}), "
-        f"precision {precision:.4f}, surviving IDs+phones {surv_ids}, over-redaction {over_rate:.3%} -> "
-        f"{'targets met' if ok else 'targets NOT met'}; held-out phrasings recall {h_recall:.3f}"
-    )
+
+    bad_a, bad_b = unmet_targets(sa), unmet_targets(sb)
+    print(f"targets: recall >= {MIN_RECALL} overall and >= {MIN_KIND_RECALL} per kind, 0 IDs/phones surviving, "
+          f"over-redaction <= {MAX_OVER:.1%}")  # fmt: skip
+    for name, bad in [("A", bad_a), ("B", bad_b)]:
+        print(f"  {name}: {'met' if not bad else 'NOT met: ' + '; '.join(bad)}")
+    if a.json:
+        a.json.parent.mkdir(parents=True, exist_ok=True)
+        targets = {"min_recall": MIN_RECALL, "min_kind_recall": MIN_KIND_RECALL, "max_over_redaction": MAX_OVER}
+        payload: dict[str, Any] = {
+            "targets": {**targets, "no_survivors": list(NO_SURVIVORS)},
+            "synthetic": {
+                "n": a.n,
+                "protocol_n": a.protocol_n,
+                "seed": a.seed,
+                "targets_met": not bad_a,
+                **sa.to_dict(),
+            },
+            "heldout": {"n": a.heldout_n, "seed": a.heldout_seed, "targets_met": not bad_b, **sb.to_dict()},
+            "handwritten": sh.to_dict(),
+        }
+        a.json.write_text(json.dumps(payload, indent=2) + "\n")
+
+    def brief(sc: DeidScore, bad: list[str]) -> str:
+        k, r = sc.min_recall()
+        return (f"recall {sc.recall():.4f} (min {k} {r:.4f}), precision {sc.precision:.4f}, IDs+phones surviving "
+                f"{sc.surviving(NO_SURVIVORS)}, over-redaction {sc.over_redaction:.3%} -> "
+                f"{'targets met' if not bad else 'targets NOT met'}")  # fmt: skip
+
+    print(f"SUMMARY deid_quality: A (synth) {brief(sa, bad_a)}; B (held-out) {brief(sb, bad_b)}; "
+          f"hand-written recall {sh.recall():.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

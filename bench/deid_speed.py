@@ -36,7 +36,7 @@ def baseline_loop(d: Deidentifier, texts: list[str]) -> list[str]:
         if not text.strip():
             out.append(text)
             continue
-        results = d.analyzer.analyze(text, language="en", entities=ENTITIES, score_threshold=d.threshold)
+        results = d.analyzer.analyze(text, language="en", entities=ENTITIES, score_threshold=d.analyzer_threshold)
         results = merge_overlaps([r for r in results if d._keep(text, r)])
         out.append(d.anonymize(text, results)[0])
     return out

@@ -150,6 +150,9 @@ SlurmUser=slurm
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
+# a requeued job may start again cred_expire + 1 s after it ended (default 120 s): the preemption
+# test (tests/test_slurm.py) requeues the training job several times
+AuthInfo=cred_expire=10
 MpiDefault=none
 MailProg=/bin/true
 # no cgroups: works in containers/VMs without a delegated cgroup tree
@@ -167,6 +170,8 @@ SlurmdLogFile=${LOGDIR}/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
 SchedulerType=sched/backfill
+# look at pending jobs every few seconds (default 60 s / 30 s): a requeued training job starts again at once
+SchedulerParameters=sched_interval=5,bf_interval=5
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 # without DefMemPerCPU a job without --mem gets ALL node memory -> jobs serialize

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 
 from snakemake.utils import min_version, validate
 
@@ -32,21 +33,69 @@ if abs(sum(config["split"][k] for k in ("train", "val", "test")) - 1.0) > 1e-6:
     raise WorkflowError("config: split.train + split.val + split.test must add up to 1")
 
 # The code the rules run is a plain package under scripts/, importable without Snakemake; every
-# job (local or submitted) finds it through PYTHONPATH. Keeps bash strict mode.
+# job (local or submitted) finds it through PYTHONPATH. Keeps bash strict mode. umask 077: every
+# file a job writes (report text, raw or de-identified) is owner-only; so are the folders Snakemake
+# makes for outputs and logs (os.umask here, in Snakemake's own process).
 SCRIPTS = os.path.join(workflow.basedir, "scripts")
+os.umask(0o077)
 # (The prefix is formatted like a shell command, hence the doubled braces.)
 shell.prefix(
-    "set -euo pipefail; export PYTHONPATH='"
+    "set -euo pipefail; umask 077; export PYTHONPATH='"
     + SCRIPTS
     + "'${{PYTHONPATH:+:$PYTHONPATH}}; "
 )
 
+# Pseudonym key (HMAC of accession numbers and MRNs): resolved once here, so that a missing key with
+# real_data stops the run at start-up. Jobs get the file path or the variable name, never the key;
+# the params carry a one-way fingerprint so that another key reruns ingest.
+sys.path.insert(0, SCRIPTS)
+from radtune.common import RadtuneError, key_fingerprint, load_pseudonym_key
+
+PSEUDONYM_KEY_FILE = os.path.abspath(
+    os.path.expanduser(config["pseudonym_key"]["file"])
+)
+_key_env = config["pseudonym_key"]["env"]
+if not os.environ.get(_key_env, "").strip():
+    _inside = [
+        name
+        for name, folder in (
+            ("results/", os.path.abspath("results")),
+            ("the repository", os.path.abspath(workflow.basedir)),
+        )
+        if PSEUDONYM_KEY_FILE.startswith(folder + os.sep)
+        and (config["real_data"] or name == "results/")
+    ]
+    if _inside:
+        raise WorkflowError(
+            f"config: pseudonym_key.file {PSEUDONYM_KEY_FILE} is inside {_inside[0]}: keep the key "
+            "outside the repository and results/"
+        )
+try:
+    PSEUDONYM_KEY_FINGERPRINT = key_fingerprint(
+        load_pseudonym_key(PSEUDONYM_KEY_FILE, _key_env, real_data=config["real_data"])
+    )
+except RadtuneError as _exc:
+    raise WorkflowError(f"config: pseudonym_key: {_exc}") from None
+
+# Training recipes: an unknown SFTConfig / LoraConfig field stops the run now (naming the recipe file
+# and the field), not when its training job starts. Reads TRL's sources; does not import TRL.
+from radtune.recipes import check_recipes
+
+try:
+    check_recipes(config["variants"])
+except RadtuneError as _exc:
+    raise WorkflowError(str(_exc)) from None
+
 # ---- paths (the only place they are spelled out) -------------------------------------------
 SHARD = "results/shards/{dataset}/{shard}.parquet"  # shard = "{part}_{piece}"
 SHARD_PIECE = "results/shards/{dataset}/{part}_{piece}.parquet"
+# keyed ids, file and line of one CSV part; and the check that they are unique across parts
+INGEST_IDS = "results/ids/{dataset}/{part}.parquet"
+IDS_CHECKED = "results/ids/{dataset}.tsv"
 DEID = "results/deid/{dataset}/{shard}.parquet"
 DEID_SHARD_AUDIT = "results/deid/{dataset}/{shard}.audit.tsv"
 DEID_AUDIT = "results/deid/audit.tsv"
+DEID_QUALITY = "results/deid/quality.tsv"
 FILTERED = "results/filter/filtered.parquet"
 FILTER_REPORT = "results/filter/report.tsv"
 SPLIT_ASSIGNED = "results/split/assigned.parquet"
@@ -80,6 +129,16 @@ def shard_ids(dataset):
     export file reruns only its own shards' jobs."""
     parts = range(len(config["datasets"][dataset]["csv"]))
     return [f"{p:03d}_{piece}" for p in parts for piece in piece_ids()]
+
+
+def part_ids(dataset):
+    return [f"{p:03d}" for p in range(len(config["datasets"][dataset]["csv"]))]
+
+
+def raw_shards(paths):
+    """Raw shards hold report text that is not de-identified: deleted once de-identified, unless
+    ingest.keep_raw_shards."""
+    return paths if config["ingest"]["keep_raw_shards"] else temp(paths)
 
 
 def all_shards(pattern):

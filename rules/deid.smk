@@ -5,6 +5,10 @@
 rule deidentify:
     input:
         shard=SHARD,
+        # ids unique across the dataset's CSV parts; ancient: a re-check reruns no other part's shards
+        ids_checked=ancient(IDS_CHECKED),
+        # ancient: the check must pass first, but its own rerun does not redo de-identified shards
+        quality=ancient(DEID_QUALITY),
         allow_list=config["deid"]["allow_list"],
     output:
         data=DEID,
@@ -38,3 +42,24 @@ rule deid_audit:
         "../envs/deid.yaml"
     shell:
         "python -m radtune.deid merge-audit --inputs {input:q} --output {output} > {log} 2>&1"
+
+
+# This configuration's recognizers measured on the two shipped corpora with planted identifiers;
+# refuses (before any shard is de-identified) a threshold/allow-list/model below the recall floor.
+rule deid_quality:
+    input:
+        allow_list=config["deid"]["allow_list"],
+    output:
+        report(DEID_QUALITY, caption="../report/deid_quality.rst", category="Data"),
+    log:
+        f"{LOGS}/deid/quality.log",
+    conda:
+        "../envs/deid.yaml"
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        deid=lambda w: as_json(config["deid"]),
+    shell:
+        "python -m radtune.deid_eval --params {params.deid:q} --allow-list {input.allow_list}"
+        " --output {output} > {log} 2>&1"

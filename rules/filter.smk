@@ -1,11 +1,13 @@
-# Stage 3 - filter with Polars: drop rows missing the task's input/output, short findings,
-# exact duplicate pairs and over-long rows; normalise whitespace; report counts per reason.
+# Stage 3 - filter with Polars: strip sign-off/communication boilerplate (config/boilerplate.yaml),
+# drop rows missing the task's input/output, short findings, duplicates of the rendered input and
+# output, over-long rows; normalise whitespace; report counts per reason and per pattern.
 
 
 rule filter:
     input:
         shards=all_shards(DEID),
         audit=DEID_AUDIT,
+        boilerplate=config["filter"]["boilerplate"]["patterns"],
     output:
         data=FILTERED,
         report=report(FILTER_REPORT, caption="../report/filter.rst", category="Data"),
@@ -21,4 +23,4 @@ rule filter:
         filter=lambda w: as_json(config["filter"]),
     shell:
         "python -m radtune.filter --inputs {input.shards:q} --datasets {params.datasets:q}"
-        " --params {params.filter:q} --output {output.data} --report {output.report} > {log} 2>&1"
+        " --params {params.filter:q} --boilerplate {input.boilerplate:q} --output {output.data} --report {output.report} > {log} 2>&1"

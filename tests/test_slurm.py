@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PROFILE = ["--profile", "slurm", "--profile", "profiles/ci"]
 CI_CONFIG = ["--configfile", "config/ci.yaml"]
-LOCAL_RULES = {"deid_audit", "merge_predictions"}
+LOCAL_RULES = {"check_ids", "deid_audit", "merge_predictions"}
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: \S*/logs/slurm/([^/]+)/")
 RULE_HEADER = re.compile(r"^\s*(local)?rule (\w+):", re.M)
 # rules a change of the de-id allow-list must rerun (everything downstream of de-identification)
@@ -118,12 +118,13 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from _tiny_model import save_tiny_base, smollm2_tokenizer  # tests/ helper
 
     save_tiny_base(smollm2_tokenizer(), work / "data/ci/tiny_model")
-    subprocess.run(
-        [sys.executable, "-m", "radtune.synth", "--task", "impression", "--n", "60", "--seed", "11"]
-        + ["--output", str(work / "data/ci/reports.csv")],
-        env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
-        check=True,
-    )
+    for task, n, name in [("impression", 60, "reports.csv"), ("protocol", 240, "orders.csv")]:  # config/ci.yaml
+        subprocess.run(
+            [sys.executable, "-m", "radtune.synth", "--task", task, "--n", str(n), "--seed", "11"]
+            + ["--output", str(work / "data/ci" / name)],
+            env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
+            check=True,
+        )
     return work
 
 
@@ -138,8 +139,10 @@ def test_dry_run_lists_jobs_and_their_resources(work: Path):
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr
     assert planned(out) == Counter(
-        ingest=1,
-        deidentify=2,
+        deid_quality=1,
+        ingest=2,
+        check_ids=2,
+        deidentify=4,
         deid_audit=1,
         filter=1,
         split=1,
@@ -171,12 +174,15 @@ def test_workflow_runs_through_sbatch(work: Path):
     header = rows[0].split("\t")
     models = {r.split("\t")[header.index("model")] for r in rows[1:]}
     assert {"tiny", "lora", "baseline_constant", "baseline_extractive"} <= models
+    tasks = {r.split("\t")[header.index("task")] for r in rows[1:]}
+    assert tasks == {"impression", "protocol"}  # both tasks, each with its diagnostics and novel subset
+    assert "distinct_share" in header and "novel_n" in header
 
     ran = executed(out)
     subs = submissions(out)
     submitted_rules = {name for _, name in subs}
     job_ids = [job_id for job_id, _ in subs]
-    # every rule that is not a local rule went through sbatch; the two de-id shards as ONE group job
+    # every rule that is not a local rule went through sbatch; the four de-id shards (two per dataset) as ONE group job
     assert submitted_rules == set(ran) - LOCAL_RULES - {"deidentify"} | {"deid"}
     assert len(job_ids) == sum(ran.values()) - sum(ran[r] for r in LOCAL_RULES) - ran["deidentify"] + 1
     states = sacct_states(job_ids)
@@ -199,7 +205,8 @@ def test_content_change_reruns_exactly_the_jobs_downstream(work: Path):
     res = run(work, "-n", "results/eval.tsv")
     assert res.returncode == 0, res.stderr[-2000:]
     plan = planned(res.stdout + res.stderr)
-    assert set(plan) == DEID_DOWNSTREAM  # not ingest, not base_model
+    # not base_model; ingest (and its id check) remake the raw shards, which are temporary
+    assert set(plan) == DEID_DOWNSTREAM | {"ingest", "check_ids", "deid_quality"}
     allow.write_text(original)
     res = run(work, "-n", "results/eval.tsv")
     assert "Nothing to be done" in res.stdout + res.stderr
@@ -227,7 +234,7 @@ def test_failing_job_is_reported_and_leaves_no_output(work: Path):
     )
     env = dict(os.environ, RADTUNE_CPUS_PER_GPU="1")
     # the broken dataset's first shard, named like the ci dataset's first one (e.g. 000_0000.parquet)
-    first_shard = sorted((work / "results/shards/ci").glob("*.parquet"))[0].name
+    first_shard = sorted((work / "results/deid/ci").glob("*.parquet"))[0].name  # raw shards are temporary
     res = subprocess.run(
         [SNAKEMAKE, f"results/shards/broken/{first_shard}", *PROFILE, "--configfile", "config/ci.yaml", str(extra)],
         cwd=work,
@@ -246,3 +253,57 @@ def test_failing_job_is_reported_and_leaves_no_output(work: Path):
     [log] = (work / "logs/ingest/broken").glob("*.log")
     message = log.read_text()
     assert "broken.csv" in message and f"line {bad_line}" in message and "exam_description" in message
+
+
+# ~2 min of tiny-model training on an idle 2-core CI node (~35 steps/s): two 2-minute allocations or more, in
+# each of which ~15 s go to start-up and training stops 40 s before the limit (SLURM's USR1 comes 30-60 s in)
+PREEMPT_STEPS = int(os.environ.get("RADTUNE_PREEMPT_STEPS", "4000"))
+
+
+def preemption_chain(work: Path, configs: list[str]) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Train the lora variant with a 2-minute limit and --signal=USR1@60 (SLURM signals it 30-60 s in), on a
+    recipe long enough to need several allocations. Returns the Snakemake run and the train job's SLURM id."""
+    import yaml
+
+    recipe = yaml.safe_load((work / "config/recipes/lora_ci.yaml").read_text())
+    recipe |= {"max_steps": PREEMPT_STEPS, "save_steps": 100_000, "logging_steps": 50}  # saves only when signalled
+    (work / "config/recipes/lora_preempt.yaml").write_text(yaml.safe_dump(recipe))
+    (work / "config/ci_preempt.yaml").write_text("variants:\n  lora:\n    recipe: config/recipes/lora_preempt.yaml\n")
+    # after the signal, train on until 40 s before the limit (a checkpoint of the tiny model takes ~1 s)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RADTUNE_CPUS_PER_GPU="1")
+    env["RADTUNE_STOP_MARGIN_S"] = "40"
+    res = subprocess.run(
+        [SNAKEMAKE, "results/models/lora", *PROFILE, "--set-resources", "train:runtime=2",
+         "train:slurm_extra='--signal=USR1@60'", "--configfile", *configs, "config/ci_preempt.yaml"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=1500,
+    )  # fmt: skip
+    subs = submissions(res.stdout + res.stderr)
+    return res, subs[0][0] if subs else ""
+
+
+def test_preempted_training_requeues_itself_until_done(work: Path):
+    """SLURM's USR1 before the time limit: radtune.train saves a complete checkpoint and exits 75, the job
+    requeues itself (same job id: never two copies at once) and resumes, as many times as it takes; Snakemake
+    submits it once and sees it complete. Other failures still fail (test_failing_job...)."""
+    import json
+    import time
+
+    t0 = time.perf_counter()
+    res, job_id = preemption_chain(work, ["config/ci.yaml"])
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-5000:]
+    assert [name for _, name in submissions(out)] == ["train"]  # one submission, however many allocations
+    runs = subprocess.run(
+        ["sacct", "-n", "-X", "-P", "--duplicates", "-j", job_id, "-o", "State"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert runs[-1] == "COMPLETED" and runs.count("REQUEUED") >= 1, runs
+    # Snakemake truncates the rule's log when a run starts: the last allocation resumed, or delivered the model
+    # a signalled run had finished (its job step, signalled too, could not report it)
+    last = (work / "logs/train/lora.log").read_text()
+    assert "resuming from checkpoint-" in last or "training finished in an earlier, signalled run" in last
+    meta = json.loads((work / "results/models/lora/radtune_variant.json").read_text())
+    assert meta["global_step"] == PREEMPT_STEPS and meta["resumed_from"]  # the finishing run had resumed
+    rows = (work / "results/models/lora/train_log.tsv").read_text().splitlines()[1:]
+    assert [int(r.split("\t")[0]) for r in rows] == list(range(50, PREEMPT_STEPS + 1, 50))  # one continuous log
+    print(f"preemption chain: {runs.count('REQUEUED') + 1} allocations, {time.perf_counter() - t0:.0f} s")

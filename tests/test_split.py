@@ -136,3 +136,31 @@ def test_cli(tmp_path):
     pl.DataFrame({"id": ["x"]}).write_parquet(src)
     with pytest.raises(InputError, match="task"):
         main(["--input", str(src), "--params", "{}", "--seed", "3", "--output", str(out), "--report", str(rep)])
+
+
+def test_max_per_output_caps_train_only_and_is_reported():
+    n = 400
+    df = pl.DataFrame(
+        {
+            "id": [f"d-{i:05d}" for i in range(n)],
+            "task": ["impression"] * n,
+            "input_text": [f"findings number {i}" for i in range(n)],
+            # 3 of 4 rows share one answer (punctuation/case/placeholders differ: the same normalised output)
+            "output_text": [
+                ("No acute abnormality." if i % 8 else "no acute ABNORMALITY <DATE>") if i % 4 else f"o {i}"
+                for i in range(n)
+            ],  # fmt: skip
+        }
+    )
+    free, r0 = split_frame(df, PARAMS, seed=5)
+    capped, r1 = split_frame(df, {**PARAMS, "max_per_output": 10}, seed=5)
+    r0, r1 = dict(r0), dict(r1)
+    assert r0["max_per_output"] == "off" and r0["dropped_max_per_output"] == 0
+    train = capped.filter(pl.col("split") == "train")
+    majority = train.filter(normalise_input(pl.col("output_text")) == "no acute abnormality")
+    assert majority.height == 10 and r1["outputs_capped"] == 1
+    assert r1["dropped_max_per_output"] == free.height - capped.height == r0["rows_train"] - r1["rows_train"]
+    for s in ("val", "test"):  # untouched
+        assert r1[f"rows_{s}"] == r0[f"rows_{s}"]
+    again, _ = split_frame(df, {**PARAMS, "max_per_output": 10}, seed=5)
+    assert again.equals(capped)  # seeded: the same rows every run

@@ -133,3 +133,58 @@ def test_bad_inputs(tmp_path, files):
     with pytest.raises(InputError, match="line 2"):
         table.read_scores([str(bad)])
     assert not (tmp_path / "eval.tsv").exists()
+
+
+def _with_diagnostics(path, model, refs, preds, train):
+    """Score rows as score.py writes them (ROUGE stand-in: exact match), diagnostics from score.diagnostics."""
+    pred_rows = [{"id": f"e{i:03d}", "model": model, "task": "impression", "group": "CT", "reference": r,
+                  "prediction": p} for i, (r, p) in enumerate(zip(refs, preds, strict=True))]  # fmt: skip
+    rows = []
+    for r, d in zip(pred_rows, score.diagnostics(pred_rows, train), strict=True):
+        v = float(r["reference"].strip() == r["prediction"].strip())
+        rows.append({**r, **d, "rouge1": v, "rouge2": v, "rouge_l": v, "bertscore_p": v, "bertscore_r": v,
+                     "bertscore_f1": v, "encoder": "minilm", "encoder_layer": 6})  # fmt: skip
+    score.write_tsv(path, rows, score.COLUMNS)
+    return str(path)
+
+
+def test_collapse_and_memorisation_diagnostics_and_the_novel_subset(tmp_path):
+    majority = "No acute cardiopulmonary abnormality."
+    train = [{"task": "impression", "reference": majority}] * 30 + [
+        {"task": "impression", "reference": f"Nodule of {i} mm, <DATE>."} for i in range(10)
+    ]
+    # 40 test references: 20 are the majority answer (seen in train), 20 are new
+    refs = [majority] * 20 + [f"New {i} cm mass in segment {i}." for i in range(20)]
+    files = {
+        "collapsed": _with_diagnostics(tmp_path / "c.tsv", "lora", refs, [majority + " "] * 40, train),
+        "base": _with_diagnostics(tmp_path / "b.tsv", "smol", refs, [f"Signed <PERSON> {i}" for i in range(40)], train),
+        "oracle": _with_diagnostics(tmp_path / "o.tsv", "baseline_retrieval", refs, refs, train),
+        "const": _with_diagnostics(tmp_path / "k.tsv", "baseline_constant", refs, [majority] * 40, train),
+    }
+    out = tmp_path / "eval.tsv"
+    table.main(["--scores", *files.values(), "--kinds", json.dumps({"smol": "base", "lora": "variant",
+                "baseline_retrieval": "baseline", "baseline_constant": "baseline"}), "--params",
+                json.dumps({"bootstrap": {"n": 200}}), "--output", str(out), "--by-group", str(tmp_path / "g.tsv"),
+                "--plot", str(tmp_path / "p.png")])  # fmt: skip
+    by = {r["model"]: r for r in _read(out)}
+    lora, const, oracle, base = by["lora"], by["baseline_constant"], by["baseline_retrieval"], by["smol"]
+    # the collapsed model: one distinct answer, always the constant baseline's, copied from train
+    assert float(lora["distinct_share"]) == pytest.approx(1 / 40, abs=1e-4)
+    assert float(lora["constant_share"]) == 1.0 and float(lora["copied_train_share"]) == 1.0
+    assert lora["distinct_share"] == const["distinct_share"] and lora["constant_share"] == const["constant_share"]
+    assert float(oracle["distinct_share"]) == pytest.approx(21 / 40, abs=1e-4)
+    assert float(oracle["constant_share"]) == 0.5 and float(oracle["length_ratio"]) == 1.0
+    assert float(base["placeholder_rate"]) == 1.0 and float(lora["placeholder_rate"]) == 0.0
+    # main columns: the collapsed model scores 0.5 like the constant baseline; on the novel subset it scores 0
+    assert float(lora["rouge_l"]) == 0.5 and lora["novel_n"] == "20"
+    assert float(lora["novel_rouge_l"]) == 0.0 and float(oracle["novel_rouge_l"]) == 1.0
+    assert float(oracle["novel_rouge_l_lo"]) == 1.0 and float(oracle["novel_p_vs_base"]) < 0.01
+    assert float(lora["novel_p_vs_best_baseline"]) > 0.99  # retrieval is the best baseline on novel examples
+    assert list(lora)[: len(table.columns(False))] == table.columns(False)
+    grp = _read(tmp_path / "g.tsv")
+    assert {r["novel_n"] for r in grp} == {"20"} and {r["distinct_share"] for r in grp if r["model"] == "lora"}
+
+
+def test_old_scores_without_diagnostics_leave_the_new_columns_empty(tmp_path, files):
+    rows, _, _ = _run(tmp_path, files)
+    assert all(r["distinct_share"] == "" and r["novel_n"] == "" for r in rows)

@@ -1,4 +1,4 @@
-"""Tests for radtune.train: packed-sequence isolation, CPU method checks, fingerprint refusal, resume after a signal."""
+"""Tests for radtune.train: packed-sequence isolation, package checks, fingerprint refusal, resume after a signal."""
 
 from __future__ import annotations
 
@@ -138,11 +138,16 @@ def test_packed_example_loss_equals_alone(workdir, tok):
     assert not torch.allclose(leaky_losses[second], packed_losses[second], atol=1e-4)
 
 
-@pytest.mark.parametrize("method", ["qlora", "full"])
-def test_gpu_methods_fail_at_once_without_cuda(method, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("method", "package"), [("qlora", "bitsandbytes"), ("full", "deepspeed")])
+def test_gpu_methods_without_their_package_fail_at_once(method, package, tmp_path, monkeypatch):
+    """qlora and full run on a CPU too (tests/test_train_methods.py); what stops them is a missing package."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == package else real(n, *a))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     spec = json.dumps({"base": "b", "method": method, "recipe": "r", "packing": True, "gpus": 1})
-    with pytest.raises(RadtuneError, match="needs a CUDA GPU"):
+    with pytest.raises(RadtuneError, match=f"method {method} needs the {package} package"):
         T.main(
             [
                 "--variant",
@@ -260,3 +265,26 @@ def test_unpacked_variant_trains_and_packing_mismatch_is_refused(workdir, tmp_pa
     assert [r["step"] for r in rows] == ["1", "2"] and all(float(r["peak_mem_mb"]) > 0 for r in rows)
     with pytest.raises(RadtuneError, match="packing is True"):
         T.train("u", {**spec, "packing": True}, recipe, base, tok_train, val, str(tmp_path / "c2"), 1, str(tmp_path))
+
+
+@pytest.mark.slow
+def test_signal_in_the_last_step_keeps_the_output_for_the_rerun(workdir, tmp_path):
+    """Signalled in its last step (SLURM's warning, whose job step cannot report success): the finished model
+    waits beside the checkpoints (exit as interrupted), and the rerun delivers it without training."""
+    from transformers import TrainerCallback
+
+    recipe = str(_write_recipe(tmp_path, 3, 100))
+    spec = {"base": "b", "method": "lora", "recipe": recipe, "packing": True}
+    args = (str(workdir / "base"), str(workdir / "packed"), str(workdir / "tok" / "val"), str(tmp_path / "ck"), 7)
+
+    class SignalLastStep(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kw):
+            if state.global_step == 2:
+                os.kill(os.getpid(), signal.SIGUSR1)
+
+    with pytest.raises(T.TrainingInterrupted, match="the rerun delivers it"):
+        T.train("v", spec, recipe, *args, str(tmp_path / "out"), extra_callbacks=[SignalLastStep()])
+    assert not (tmp_path / "out").exists() and (tmp_path / "ck" / T.DONE_DIR / "adapter_model.safetensors").exists()
+    summary = T.train("v", spec, recipe, *args, str(tmp_path / "out"))
+    assert summary["global_step"] == 3 and (tmp_path / "out" / "adapter_model.safetensors").exists()
+    assert not (tmp_path / "ck" / T.DONE_DIR).exists()

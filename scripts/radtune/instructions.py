@@ -58,6 +58,13 @@ def context_label(column: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def rendered_columns(columns: list[str]) -> list[str]:
+    """Columns the user turn shows besides the task input (body_expr): exam code/description, context columns.
+
+    The filter's duplicate key is these plus input and output, so it judges duplicates on what the model sees."""
+    return [c for c in ("exam_code", "exam_description") if c in columns] + [c for c in columns if c.startswith("ctx_")]
+
+
 def _col(df: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.String)
 
@@ -76,7 +83,7 @@ def body_expr(df: pl.DataFrame) -> pl.Expr:
         .then(pl.concat_str([pl.lit("Exam: "), code, pl.lit(" - "), desc]))
         .otherwise(pl.lit("Exam: ") + pl.coalesce(code, desc))
     )
-    ctx = [_labelled(context_label(c), pl.col(c)) for c in df.columns if c.startswith("ctx_")]
+    ctx = [_labelled(context_label(c), pl.col(c)) for c in rendered_columns(df.columns) if c.startswith("ctx_")]
     header = pl.concat_str([exam, *ctx], separator="\n", ignore_nulls=True)
     task = pl.col("task")
     main_text = (

@@ -99,7 +99,9 @@ class OpenAIJudge:
     """Chat completions on any OpenAI-compatible endpoint, over plain HTTP with httpx.
 
     Retries timeouts, connection errors, 429 and 5xx with exponential backoff; after `retries`
-    retries the example is counted as failed (never silently dropped).
+    retries the example is counted as failed (never silently dropped). Environment proxies
+    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, .netrc) are ignored unless eval.judge.use_env_proxy is true:
+    de-identified findings and predictions go to the configured endpoint and nowhere else.
     """
 
     def __init__(self, params: dict[str, Any], backoff_s: float = BACKOFF_S) -> None:
@@ -116,20 +118,45 @@ class OpenAIJudge:
             headers["Authorization"] = f"Bearer {os.environ[key_env]}"
         else:
             log.warning("environment variable %s is not set: calling the endpoint without an API key", key_env)
+        self.trust_env = bool(params.get("use_env_proxy", False))
         self.client = httpx.Client(
-            base_url=params["base_url"].rstrip("/") + "/", headers=headers, timeout=float(params.get("timeout_s", 60))
+            base_url=params["base_url"].rstrip("/") + "/",
+            headers=headers,
+            timeout=float(params.get("timeout_s", 60)),
+            trust_env=self.trust_env,
         )
         self._httpx = httpx
 
-    def check_reachable(self) -> None:
-        """Any HTTP answer from GET models counts (some servers lack it); no answer at all is an error."""
+    def check_endpoint(self) -> None:
+        """Before any report text is sent: the endpoint answers a real one-token chat completion.
+
+        Sends a fixed probe text (no patient data); unreachable endpoints, wrong paths (404/501),
+        rejected keys (401/403) and answers that are not chat completions all fail here, once.
+        """
+        where = f"judge endpoint {self.client.base_url}chat/completions (model {self.model})"
+        body = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": "Reply with the single word OK."}],
+            "temperature": 0,
+            "max_tokens": 1,
+        }
         try:
-            self.client.get("models")
+            resp = self.client.post("chat/completions", json=body)
         except self._httpx.HTTPError as exc:
             raise RadtuneError(
-                f"judge endpoint {self.client.base_url} is unreachable ({type(exc).__name__}); "
-                "check eval.judge.base_url or set eval.judge.backend: none"
+                f"{where} is unreachable ({type(exc).__name__}); check eval.judge.base_url"
+                + ("" if self.trust_env else " (environment proxies are not used: eval.judge.use_env_proxy)")
+                + " or set eval.judge.backend: none"
             ) from None
+        if resp.status_code >= 400:
+            raise RadtuneError(
+                f"{where} answered HTTP {resp.status_code} to a one-token test completion; "
+                "check eval.judge.base_url (usually ending in /v1), eval.judge.model and the API key"
+            )
+        try:
+            resp.json()["choices"][0]["message"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise RadtuneError(f"{where} did not answer with a chat completion") from None
 
     def __call__(self, prompt: str) -> str:
         body = {
@@ -198,20 +225,38 @@ def judge_rows(rows: list[dict[str, Any]], template: str, ask: Callable[[str], s
     return out
 
 
+def check(params: dict[str, Any]) -> None:
+    """Start-of-run check of the configured judge (`python -m radtune.judge --check --params ...`)."""
+    if params.get("backend", "none") == "openai":
+        OpenAIJudge(params).check_endpoint()
+        log.info("judge endpoint answered a one-token test completion")
+    elif params.get("backend") == "local":
+        path = params.get("path")
+        if not path or not Path(path).is_dir():
+            raise RadtuneError(f"judge backend 'local' needs eval.judge.path to be a model folder (got {path!r})")
+
+
 def main(argv: list[str] | None = None, backoff_s: float = BACKOFF_S) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--predictions", required=True)
-    ap.add_argument("--prompt", required=True)
+    ap.add_argument("--check", action="store_true", help="only check the configured judge (start of a run), then exit")
     ap.add_argument("--params", required=True, help="config['eval']['judge'] as JSON")
-    ap.add_argument("--output", required=True)
+    ap.add_argument("--predictions")
+    ap.add_argument("--prompt")
+    ap.add_argument("--output")
     args = ap.parse_args(argv)
     params = json_arg(args.params, "--params")
+    if args.check:
+        check(params)
+        return
+    missing = [f"--{k}" for k in ("predictions", "prompt", "output") if getattr(args, k) is None]
+    if missing:
+        ap.error(f"the following arguments are required: {', '.join(missing)}")
     template = read_prompt(args.prompt)
     rows = select_examples(read_predictions(args.predictions), params.get("max_examples"))
     backend = params.get("backend", "none")
     if backend == "openai":
         ask: Callable[[str], str] = OpenAIJudge(params, backoff_s=backoff_s)
-        ask.check_reachable()  # type: ignore[attr-defined]
+        ask.check_endpoint()  # type: ignore[attr-defined]
         log.info("judge: OpenAI-compatible endpoint via httpx, model %s", params.get("model"))
     elif backend == "local":
         ask = LocalJudge(params)
@@ -220,13 +265,15 @@ def main(argv: list[str] | None = None, backoff_s: float = BACKOFF_S) -> None:
         raise RadtuneError("eval.judge.backend is 'none': the judge rule should not run")
     t0 = time.perf_counter()
     out = judge_rows(rows, template, ask)
+    statuses = Counter(r["judge_status"] for r in out)
+    if out and statuses["failed"] == len(out):
+        raise RadtuneError(
+            f"judge: every one of {len(out)} calls failed ({out[0]['explanation']}); no {args.output} written"
+        )
     write_tsv(args.output, out, COLUMNS)
-    log.info(
-        "judged %d predictions in %.1f s; statuses %s",
-        len(out),
-        time.perf_counter() - t0,
-        dict(Counter(r["judge_status"] for r in out)),
-    )
+    log.info("judged %d predictions in %.1f s; statuses %s", len(out), time.perf_counter() - t0, dict(statuses))
+    if statuses["failed"]:
+        log.warning("judge: %d of %d calls failed (counted in eval.tsv, not scored)", statuses["failed"], len(out))
 
 
 if __name__ == "__main__":

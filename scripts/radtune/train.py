@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import importlib.util
 import json
 import logging
 import os
@@ -20,16 +21,33 @@ from typing import Any
 import yaml
 
 from radtune.common import RadtuneError, atomic_path, json_arg, run_main, stable_hash
+from radtune.launch import cpu_ranks, distributed_command, slurm_head_node
+from radtune.qlora import qlora_quantization
+
+# LORA_ALIASES: recipe `lora:` short names -> peft.LoraConfig fields; MODEL_FIELDS: recipe keys that are options
+# of the model radtune loads (attn_implementation), not SFTConfig fields
+from radtune.recipes import LORA_ALIASES, MODEL_FIELDS
 from radtune.tokenize import check_dataset
 
 log = logging.getLogger("radtune.train")
 
 METHODS = ("lora", "qlora", "full")
 COMPLETE_MARKER = "radtune_complete"  # written into a checkpoint folder only after the Trainer finished saving it
-RUN_FILE = "radtune_run.json"  # what the checkpoints in a folder were trained from (resume only if it matches)
-LOG_COLUMNS = ("step", "loss", "learning_rate", "tokens_per_s", "peak_mem_mb")
-# recipe `lora:` block short names -> peft.LoraConfig fields (any other LoraConfig field is passed as is)
-LORA_ALIASES = {"alpha": "lora_alpha", "dropout": "lora_dropout"}
+RUN_FILE = "radtune_run.json"
+# A finished output whose run was signalled (SLURM's warning also stops the job step that would report it):
+# kept beside the checkpoints and delivered by the rerun, which trains nothing.
+DONE_DIR = "done"  # what the checkpoints in a folder were trained from (resume only if it matches)
+# tokens_per_s: all ranks together; peak_mem_mb: the largest rank; peak_mem_mb_ranks: each rank, "/"-separated
+LOG_COLUMNS = ("step", "loss", "learning_rate", "tokens_per_s", "peak_mem_mb", "peak_mem_mb_ranks")
+# attention implementation / TRL option -> the package it needs (checked before anything is loaded)
+ATTN_PACKAGES = {"flash_attention_2": "flash_attn", "flash_attention_3": "flash_attn_interface"}
+# Exit status of a run stopped by SIGUSR1/SIGTERM after saving a complete checkpoint: "resubmit me" (EX_TEMPFAIL).
+EXIT_CHECKPOINTED = 75
+
+
+# Signals received before train() installed its handlers (recorded by main() from its first line on).
+_EARLY_SIGNALS: list[int] = []
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
 
 
 class TrainingInterrupted(RadtuneError):
@@ -42,7 +60,7 @@ class TrainingInterrupted(RadtuneError):
 
 # ---- recipe -------------------------------------------------------------------------------------
 def load_recipe(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read a recipe YAML: SFTConfig fields at the top level plus an optional `lora:` block."""
+    """Read a recipe YAML: SFTConfig fields at the top level (plus MODEL_FIELDS) and an optional `lora:` block."""
     try:
         data = yaml.safe_load(Path(path).read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -58,11 +76,11 @@ def build_sft_config(fields: dict[str, Any], recipe_path: str, **overrides: Any)
     from transformers import HfArgumentParser
     from trl import SFTConfig
 
-    known = {f.name for f in dataclasses.fields(SFTConfig)}
+    known = {f.name for f in dataclasses.fields(SFTConfig)} | set(MODEL_FIELDS)
     unknown = sorted(set(fields) - known)
     if unknown:
         raise RadtuneError(f"recipe {recipe_path}: unknown SFTConfig field(s) {', '.join(unknown)}")
-    merged = {**fields, **overrides}
+    merged = {k: v for k, v in {**fields, **overrides}.items() if k not in MODEL_FIELDS}
     try:
         (cfg,) = HfArgumentParser(SFTConfig).parse_dict(merged, allow_extra_keys=False)
     except (ValueError, TypeError) as exc:
@@ -81,34 +99,40 @@ def build_lora_config(lora: dict[str, Any], recipe_path: str) -> Any:
 
 # ---- device / method ----------------------------------------------------------------------------
 def check_method(method: str, cuda: bool) -> None:
-    """Fail at once where the method cannot run (before any model is loaded)."""
+    """Fail at once where the method cannot run (before any model is loaded). Every method runs on a CPU
+    (qlora and full slowly: they are GPU methods); what cannot work is a missing package."""
     if method not in METHODS:
         raise RadtuneError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if method in ("qlora", "full") and not cuda:
-        raise RadtuneError(
-            f"method {method!r} needs a CUDA GPU ({'4-bit bitsandbytes' if method == 'qlora' else 'DeepSpeed ZeRO-3'}"
-            "), and this machine has none; run it on a GPU node (gpus: N in the variant) or use method lora"
+    need = {"qlora": "bitsandbytes", "full": "deepspeed"}.get(method)
+    if need and importlib.util.find_spec(need) is None:
+        how = (
+            "DS_BUILD_OPS=0 pip install --no-build-isolation deepspeed"
+            if need == "deepspeed"
+            else "pip install bitsandbytes"
+        )
+        raise RadtuneError(f"method {method} needs the {need} package, which is not installed ({how})")
+    if not cuda and method != "lora":
+        log.warning(
+            "no CUDA GPU visible: method %s runs on the CPU (%s), much slower than on a GPU",
+            method,
+            "4-bit NF4 bitsandbytes kernels" if method == "qlora" else "DeepSpeed ZeRO-3 over gloo CPU ranks",
         )
 
 
-def distributed_command(argv: list[str], nproc: int) -> list[str]:
-    """torchrun command that reruns this module on every GPU (and every SLURM node, via srun)."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}"]
-    nnodes = int(os.environ.get("SLURM_NNODES", "1"))
-    if nnodes > 1:
-        host = subprocess.run(
-            ["scontrol", "show", "hostnames", os.environ["SLURM_JOB_NODELIST"]],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()[0]
-        cmd = ["srun", f"--nodes={nnodes}", "--ntasks-per-node=1", *cmd, f"--nnodes={nnodes}"]
-        cmd += [
-            "--rdzv_backend=c10d",
-            f"--rdzv_endpoint={host}:29500",
-            f"--rdzv_id={os.environ.get('SLURM_JOB_ID', 0)}",
-        ]
-    return [*cmd, "-m", "radtune.train", *argv]
+def check_model_fields(fields: dict[str, Any], recipe_path: str) -> None:
+    """A recipe's attention implementation / Liger kernels need their packages: say so before loading anything."""
+    attn = fields.get("attn_implementation")
+    pkg = ATTN_PACKAGES.get(str(attn))
+    if pkg and importlib.util.find_spec(pkg) is None:
+        raise RadtuneError(
+            f"recipe {recipe_path}: attn_implementation {attn} needs the {pkg} package, which is not installed"
+            " (a CUDA GPU build); use attn_implementation: sdpa"
+        )
+    if fields.get("use_liger_kernel") and importlib.util.find_spec("liger_kernel") is None:
+        raise RadtuneError(
+            f"recipe {recipe_path}: use_liger_kernel needs the liger-kernel package, which is not installed"
+            " (pip install liger-kernel; its Triton kernels need a GPU)"
+        )
 
 
 # ---- checkpoints --------------------------------------------------------------------------------
@@ -129,7 +153,7 @@ def prepare_checkpoints(folder: Path, key: str) -> Path | None:
     run_file = folder / RUN_FILE
     if run_file.exists() and json.loads(run_file.read_text()).get("key") != key:
         log.warning("checkpoints in %s are from a different recipe/data/seed: starting over", folder)
-        for p in folder.glob("checkpoint-*"):
+        for p in [*folder.glob("checkpoint-*"), folder / DONE_DIR]:
             shutil.rmtree(p, ignore_errors=True)
     run_file.write_text(json.dumps({"key": key}) + "\n")
     return latest_complete_checkpoint(folder)
@@ -144,14 +168,65 @@ def peak_mem_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def make_callbacks(stop: dict[str, int | None]) -> list[Any]:
+def _world() -> Any:
+    """torch.distributed when more than one rank runs, else None."""
+    import torch.distributed as dist
+
+    return dist if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1 else None
+
+
+def job_deadline() -> float | None:
+    """With RADTUNE_STOP_MARGIN_S set, inside a SLURM job: the job's end time minus that margin (epoch seconds).
+    A signal then lets training go on until that moment instead of stopping at the next step: SLURM's
+    warning comes up to a minute early, and a job that stopped right away would waste that time."""
+    margin, job = os.environ.get("RADTUNE_STOP_MARGIN_S"), os.environ.get("SLURM_JOB_ID")
+    if not margin or not job:
+        return None
+    try:
+        end = subprocess.run(
+            ["squeue", "-h", "-j", job, "-o", "%e"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+        import datetime
+
+        return datetime.datetime.fromisoformat(end).timestamp() - float(margin)  # SLURM prints local time
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        log.warning("cannot read the job's end time (%s): stopping at the end of this step", exc)
+        return None
+
+
+def stop_now(stop: dict[str, Any]) -> bool:
+    """Whether to checkpoint and stop at the end of this step, the same answer on every rank (ranks that
+    disagreed on saving would block each other in ZeRO-3's collectives)."""
+    local = False
+    if stop["signal"] is not None:
+        if "deadline" not in stop:
+            stop["deadline"] = job_deadline()
+            if stop["deadline"] is not None:
+                log.warning(
+                    "signal %d: training on until %.0f s from now", stop["signal"], stop["deadline"] - time.time()
+                )
+        # SIGTERM (the time limit itself, or a preemption) stops at once; USR1 at the deadline if there is one
+        local = stop["signal"] == signal.SIGTERM or stop["deadline"] is None or time.time() >= stop["deadline"]
+    dist = _world()
+    if dist is None:
+        return local
+    import torch
+
+    device = f"cuda:{torch.cuda.current_device()}" if dist.get_backend() == "nccl" else "cpu"
+    flag = torch.tensor([int(local)], device=device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return bool(flag.item())
+
+
+def make_callbacks(stop: dict[str, Any]) -> list[Any]:
     from transformers import TrainerCallback
 
     class StopOnSignal(TrainerCallback):
         """After a SIGTERM/SIGUSR1: save a checkpoint at the end of the current step, then stop."""
 
         def on_step_end(self, args, state, control, **kwargs):
-            if stop["signal"] is not None:
+            if stop_now(stop):
+                stop["signal"] = stop["signal"] or int(signal.SIGUSR1)  # a rank that got no signal itself
                 control.should_save = True
                 control.should_training_stop = True
             return control
@@ -160,6 +235,9 @@ def make_callbacks(stop: dict[str, int | None]) -> list[Any]:
         """on_save runs after the Trainer wrote model, optimizer, scheduler, RNG and trainer state."""
 
         def on_save(self, args, state, control, **kwargs):
+            dist = _world()
+            if dist is not None:  # every rank has written its part (ZeRO shards, RNG state) before the marker
+                dist.barrier()
             if state.is_world_process_zero:
                 ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
                 if ckpt.is_dir():
@@ -184,7 +262,13 @@ def trainer_class() -> type:
                 if self._last is not None and now > self._last[0]:
                     logs["tokens_per_s"] = round((seen - self._last[1]) / (now - self._last[0]), 2)
                 self._last = (now, seen)
-                logs["peak_mem_mb"] = round(peak_mem_mb(), 1)
+                mem = [round(peak_mem_mb(), 1)]
+                dist = _world()
+                if dist is not None:  # log() runs on every rank at the same step
+                    mem = [None] * dist.get_world_size()
+                    dist.all_gather_object(mem, round(peak_mem_mb(), 1))
+                logs["peak_mem_mb"] = max(mem)
+                logs["peak_mem_mb_ranks"] = "/".join(str(m) for m in mem)
             super().log(logs, start_time)
 
         def _inner_training_loop(self, *args: Any, **kwargs: Any) -> Any:
@@ -194,27 +278,31 @@ def trainer_class() -> type:
     return RadtuneTrainer
 
 
-def load_model(base: str, method: str, cuda: bool, bf16: bool) -> Any:
+def preimport_model_class(base: str) -> type:
+    """Import the base's model class now. Under ZeRO-3, from_pretrained builds the model inside
+    deepspeed.zero.Init, and importing a transformers model module in there fails on torch 2.13
+    (TypeError: Signature mismatch ... tensor_pynew: zero.Init patches tensor constructors while
+    torch._dynamo registers its polyfills)."""
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+    return MODEL_FOR_CAUSAL_LM_MAPPING[type(AutoConfig.from_pretrained(base, local_files_only=True))]
+
+
+def load_model(base: str, method: str, cuda: bool, bf16: bool, attn_implementation: str | None = None) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
-    kwargs: dict[str, Any] = {"local_files_only": True, "attn_implementation": "sdpa"}
+    kwargs: dict[str, Any] = {"local_files_only": True, "attn_implementation": attn_implementation or "sdpa"}
     if method == "qlora":
-        try:
-            import bitsandbytes  # noqa: F401
-        except ImportError:
-            raise RadtuneError("method qlora needs bitsandbytes (pip install bitsandbytes)") from None
-        from transformers import BitsAndBytesConfig
-
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16,
-        )
-        kwargs["dtype"] = torch.bfloat16
+        kwargs["quantization_config"] = qlora_quantization()
+        # non-quantized parts (embeddings, norms): bf16 on a GPU; fp32 on a CPU, where bf16 is ~12x slower
+        kwargs["dtype"] = torch.bfloat16 if cuda else torch.float32
+        kwargs["device_map"] = None if cuda else {"": "cpu"}
     else:
         kwargs["dtype"] = torch.bfloat16 if (cuda and bf16 and method != "full") else torch.float32
+    if method == "full":
+        preimport_model_class(base)
     model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
     # No KV cache in training: with a cache, transformers skips detecting packed rows from position_ids.
     model.config.use_cache = False
@@ -225,7 +313,60 @@ def load_model(base: str, method: str, cuda: bool, bf16: bool) -> Any:
     return model
 
 
+def describe_training(trainer: Any) -> dict[str, Any]:
+    """What actually ran (not what the recipe asked): optimizer class, 4-bit layers and their quantization."""
+    opt = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # accelerate wraps it
+    four_bit = [m for m in trainer.model.modules() if type(m).__module__ == "bitsandbytes.nn.modules"]
+    four_bit = [m for m in four_bit if type(m).__name__ == "Linear4bit"]
+    quant = [getattr(m.weight, "quant_state", None) for m in four_bit]
+    return {
+        "optimizer": f"{type(opt).__module__}.{type(opt).__name__}",
+        "optimizer_bits": getattr(getattr(opt, "args", None), "optim_bits", 32),
+        "optimizer_paged": bool(getattr(opt, "is_paged", False)),
+        "linear4bit_layers": len(four_bit),
+        "quant_types": sorted({q.quant_type for q in quant if q is not None}),
+        "double_quant": bool(quant) and all(q is not None and q.nested for q in quant),
+        "deepspeed_zero_stage": (
+            trainer.accelerator.deepspeed_plugin.zero_stage if getattr(trainer, "is_deepspeed_enabled", False) else None
+        ),
+    }
+
+
+def greedy_samples(model: Any, val_ds: Any, n: int = 3, new_tokens: int = 8) -> list[dict[str, list[int]]]:
+    """Greedy continuations (exactly `new_tokens`, eos not stopping) of the prompt part (labels -100) of the
+    first `n` validation examples."""
+    import torch
+
+    model.eval()
+    out = []
+    for row in val_ds.select(range(min(n, len(val_ds)))):
+        labels = row["labels"]
+        cut = next((i for i, lab in enumerate(labels) if lab != -100), len(labels))
+        prompt = row["input_ids"][:cut]
+        device = next(model.parameters()).device
+        with torch.inference_mode():
+            ids = model.generate(
+                input_ids=torch.tensor([prompt], device=device),
+                attention_mask=torch.ones(1, len(prompt), dtype=torch.long, device=device),
+                max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens,
+                do_sample=False,
+                num_beams=1,
+                use_cache=True,
+            )
+        out.append({"prompt_ids": list(prompt), "output_ids": ids[0, len(prompt) :].tolist()})
+    return out
+
+
 # ---- outputs ------------------------------------------------------------------------------------
+def deliver(done: Path, output: str | os.PathLike) -> None:
+    """Copy a finished model folder to the rule's output (atomically), then drop it from the checkpoints."""
+    with atomic_path(output, directory=True) as tmp:
+        for p in done.iterdir():
+            shutil.copy2(p, tmp / p.name) if p.is_file() else shutil.copytree(p, tmp / p.name)
+    shutil.rmtree(done, ignore_errors=True)
+
+
 def write_log(log_history: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
     rows = [{c: h.get(c, "") for c in LOG_COLUMNS} for h in log_history if "loss" in h and "step" in h]
     with open(path, "w", newline="") as fh:
@@ -275,6 +416,7 @@ def train(
     cuda = torch.cuda.is_available()
     check_method(method, cuda)
     fields, lora = load_recipe(recipe_path)
+    check_model_fields(fields, recipe_path)
     train_meta = check_dataset(train_dir, base)
     val_meta = check_dataset(val_dir, base)
     if val_meta["fingerprint"] != train_meta["fingerprint"]:
@@ -312,26 +454,49 @@ def train(
     if not cuda:  # bf16 on CPU is ~12x slower than fp32 (measured on this project's CI machines)
         overrides.update(bf16=False, fp16=False, use_cpu=True)
         if fields.get("bf16") or fields.get("fp16"):
-            log.info("no CUDA: training in fp32 (recipe's bf16/fp16 ignored)")
+            log.info(
+                "no CUDA: training in fp32 (recipe's bf16/fp16 ignored)%s",
+                "; the 4-bit layers compute in bf16" if method == "qlora" else "",
+            )
     if method == "full" and not fields.get("deepspeed"):
         raise RadtuneError(f"recipe {recipe_path}: method full needs a deepspeed: config (config/deepspeed/zero3.json)")
+    if fields.get("deepspeed") and not cuda:
+        # CPU ranks talk over gloo. The process group must exist before the arguments are built: otherwise
+        # accelerate sizes the batch for world size 1 while DeepSpeed sees all ranks (train_batch_size mismatch).
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
+        import deepspeed
+
+        if os.environ.get("RADTUNE_DS_SHM_COMM") != "1":
+            # Plain gloo collectives: DeepSpeed's shared-memory allreduce op JIT-compiles on first use
+            # (~1-2 min on 2 cores) for no gain on a small CPU machine. RADTUNE_DS_SHM_COMM=1 keeps it.
+            importlib.import_module("deepspeed.comm.torch").build_shm_op = lambda: None
+        deepspeed.init_distributed(dist_backend="gloo")
     args = build_sft_config(fields, recipe_path, **overrides)
 
     key = run_key(spec, fields, lora, train_meta["fingerprint"], seed)
     with args.main_process_first(desc="checkpoints"):  # rank 0 prepares the folder before the others look
         is_main = args.process_index == 0
         resume = prepare_checkpoints(Path(checkpoints), key) if is_main else latest_complete_checkpoint(checkpoints)
+    done = Path(checkpoints) / DONE_DIR
+    if (done / "radtune_variant.json").exists():  # prepare_checkpoints removed it if it was another run's
+        log.info("training finished in an earlier, signalled run: delivering %s", done)
+        summary = json.loads((done / "radtune_variant.json").read_text())
+        if is_main:
+            deliver(done, output)
+        return summary if is_main else {}
     if resume:
         log.info("resuming from %s", resume.name)
 
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = load_model(base, method, cuda, bool(fields.get("bf16")))
+    model = load_model(base, method, cuda, bool(fields.get("bf16")), fields.get("attn_implementation"))
     peft_config = build_lora_config(lora, recipe_path) if method in ("lora", "qlora") else None
 
-    stop: dict[str, int | None] = {"signal": None}
+    # a signal that came before this point (main's early handler, or the launcher's) counts: stop after one step
+    early = _EARLY_SIGNALS[-1] if _EARLY_SIGNALS else int(os.environ.get("RADTUNE_EARLY_SIGNAL", "0")) or None
+    stop: dict[str, Any] = {"signal": early}
 
     def on_signal(signum: int, _frame: Any) -> None:
-        log.warning("signal %d: saving a checkpoint and stopping", signum)
+        log.warning("signal %d: will save a checkpoint and stop", signum)
         stop["signal"] = signum
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGUSR1)}
@@ -349,13 +514,15 @@ def train(
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-    if stop["signal"] is not None:
+    if stop["signal"] is not None and trainer.state.global_step < trainer.state.max_steps:  # else: done anyway
         raise TrainingInterrupted(
             f"stopped by signal {stop['signal']} at step {trainer.state.global_step}; "
             f"checkpoint saved in {checkpoints}, rerun to resume",
             stop["signal"],
         )
 
+    facts = describe_training(trainer)
+    samples = greedy_samples(trainer.model, val_ds) if args.world_size == 1 and len(val_ds) else []
     final = Path(checkpoints) / "final"
     trainer.save_model(str(final))  # every rank takes part (ZeRO-3 gathers the weights); rank 0 writes
     if not trainer.is_world_process_zero():
@@ -374,11 +541,26 @@ def train(
         "world_size": args.world_size,
         "global_step": trainer.state.global_step,
         "resumed_from": resume.name if resume else None,
+        # what radtune.generate evaluates: a QLoRA adapter on the same 4-bit base it was trained on (not merged)
+        "quantization": (
+            {"load_in_4bit": True, "quant_type": "nf4", "double_quant": True, "compute_dtype": "bfloat16"}
+            if method == "qlora"
+            else None
+        ),
+        "eval_weights": {
+            "lora": "adapter merged into the base",
+            "qlora": "adapter on the NF4 base, not merged",
+            "full": "the gathered full weights",
+        }[method],
         "tokenizer_fingerprint": train_meta["tokenizer_fingerprint"],
         "data_fingerprint": train_meta["fingerprint"],
         "max_seq_len": train_meta["max_seq_len"],
+        **facts,
+        # greedy continuations of the first validation prompts by the model as trained (in memory): the model
+        # radtune.generate loads from this folder must reproduce them
+        "samples": samples,
     }
-    with atomic_path(output, directory=True) as tmp:
+    with atomic_path(done, directory=True) as tmp:
         for p in final.iterdir():
             shutil.copy2(p, tmp / p.name) if p.is_file() else shutil.copytree(p, tmp / p.name)
         tokenizer.save_pretrained(tmp)
@@ -390,6 +572,13 @@ def train(
         plot_loss(rows, eval_rows, tmp / "loss.png", f"{variant} ({method})")
         (tmp / "radtune_variant.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n")
     shutil.rmtree(final, ignore_errors=True)
+    if stop["signal"] is not None:
+        raise TrainingInterrupted(
+            f"finished at step {trainer.state.global_step}, but signalled ({stop['signal']}): the output waits in"
+            f" {done}; the rerun delivers it",
+            stop["signal"],
+        )
+    deliver(done, output)
     log.info(
         "trained %s: %d steps, loss %s -> %s",
         variant,
@@ -400,7 +589,72 @@ def train(
     return summary
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def run_distributed(cmd: list[str], output: str, env: dict[str, str]) -> None:
+    """Run the per-rank processes (torchrun) and turn their outcome into this process's exit.
+
+    torchrun runs with SIGUSR1 ignored (it would die of it); a SIGUSR1/SIGTERM sent to this process
+    (SLURM's warning before the time limit) is passed on as SIGUSR1 to every process below it, which the
+    ranks catch: they finish the step, save a complete checkpoint together and exit. Then this process
+    exits EXIT_CHECKPOINTED: rerunning resumes."""
+    got: list[int] = []
+
+    def forward(signum: int, _frame: Any) -> None:
+        got.append(signum)
+        for pid in descendants(proc.pid):  # torchrun starts each rank in a session of its own
+            try:
+                os.kill(pid, signal.SIGUSR1)
+            except ProcessLookupError:
+                pass
+
+    def ignore_usr1() -> None:
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=ignore_usr1)
+    old = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGUSR1)}
+    try:
+        rc = proc.wait()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    if rc == 0 and Path(output).is_dir():
+        return
+    if rc == 0 or got:  # the ranks stopped on a signal (theirs or ours) after checkpointing
+        print(
+            f"radtune: stopped by a signal; checkpoint saved, rerun to resume (exit {EXIT_CHECKPOINTED})",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_CHECKPOINTED)
+    raise RadtuneError(f"distributed training exited with status {rc}")
+
+
 def main(argv: list[str] | None = None) -> None:
+    # SLURM's warning may come while this is still importing: remember it (train() then stops after one step)
+    old = {s: signal.signal(s, lambda signum, _frame: _EARLY_SIGNALS.append(signum)) for s in STOP_SIGNALS}
+    try:
+        _main(argv)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _main(argv: list[str] | None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--variant", required=True)
     ap.add_argument("--spec", required=True, help="JSON variant entry: base, method, recipe, packing, gpus")
@@ -417,16 +671,31 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     cuda = torch.cuda.is_available()
-    check_method(spec.get("method", "lora"), cuda)
+    method = spec.get("method", "lora")
+    check_method(method, cuda)
     ngpu = torch.cuda.device_count() if cuda else 0
     want = int(spec.get("gpus") or 0)
-    if cuda and "LOCAL_RANK" not in os.environ and (min(want, ngpu) > 1 or spec.get("method") == "full"):
-        # One process per GPU of this job (and srun across nodes): relaunch this module under torchrun.
-        cmd = distributed_command(list(argv if argv is not None else sys.argv[1:]), max(1, min(want or ngpu, ngpu)))
-        log.info("launching %s", " ".join(cmd[:6]))
-        rc = subprocess.run(cmd).returncode
-        if rc:
-            raise RadtuneError(f"distributed training exited with status {rc}")
+    nproc = max(1, min(want or ngpu, ngpu)) if cuda else cpu_ranks(spec)
+    nnodes = int(spec.get("nodes") or 1)
+    if nnodes > 1 and "SLURM_JOB_ID" not in os.environ:
+        raise RadtuneError(
+            f"variant {args.variant}: nodes: {nnodes} needs a SLURM allocation of {nnodes} nodes"
+            " (snakemake --profile slurm); without SLURM use nodes: 1"
+        )
+    if "LOCAL_RANK" not in os.environ and (nproc > 1 or method == "full" or nnodes > 1):
+        # One process per GPU of this job (CPU: cpu_ranks gloo processes; srun across nodes): relaunch this
+        # module under torchrun.
+        head = slurm_head_node() if nnodes > 1 else ""
+        cmd = distributed_command(
+            list(argv if argv is not None else sys.argv[1:]), nproc, nnodes, head, os.environ.get("SLURM_JOB_ID", "0")
+        )
+        env = dict(os.environ)
+        if not cuda:
+            env["DS_ACCELERATOR"] = "cpu"
+        if _EARLY_SIGNALS:
+            env["RADTUNE_EARLY_SIGNAL"] = str(signal.SIGUSR1)
+        log.info("launching %s", " ".join(cmd))
+        run_distributed(cmd, args.output, env)
         return
     try:
         train(
@@ -434,7 +703,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     except TrainingInterrupted as exc:
         print(f"radtune: {exc}", file=sys.stderr)
-        sys.exit(128 + exc.signum)
+        # under torchrun: exit 0 so torchrun does not kill the other ranks mid-save; the launcher exits 75
+        sys.exit(0 if "LOCAL_RANK" in os.environ else EXIT_CHECKPOINTED)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1443 @@
+"""Radiology de-identification recognizers: regex rules, a multi-origin name lexicon and the spaCy NER filter.
+
+This is the file a hospital edits: the RULES tables (one regex per shape of identifier), the trigger and role
+words around names, the clinical vocabulary that is never a name without explicit context, and the facility
+words. The engine that runs them (radtune.deid.Deidentifier) imports `build_recognizers` and
+`filtered_spacy_recognizer` from here. All rule-based recognizers always apply; the configured
+`deid.score_threshold` only gates the spaCy NER (see radtune.deid).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+LANG = "en"
+
+# ---- building blocks ---------------------------------------------------------------------------------------------
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MON_WORDS = sorted(
+    {m for full in _MONTHS for m in (full, full.upper(), full[:3], full[:3].upper(), full[:4])} - {"Marc", "Apri"},
+    key=len,
+    reverse=True,
+)
+# Title/upper case month words (kept for keep_ner and rules that need a capitalised month).
+MONTH = r"(?:" + "|".join(_MON_WORDS) + r")\.?"
+# Month words in any case ("14-mar-2019", "SEPT. 3"), except the modal verb "may" in lower case.
+_MON_ANY = sorted({m.lower() for m in _MON_WORDS} | {"sept"} - {"may"}, key=len, reverse=True)
+MON = r"(?:(?i:" + "|".join(_MON_ANY) + r")|May|MAY)(?![a-z])\.?"
+_WD_ANY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WD_ANY += ["thurs", "tues", "thur", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAY = r"(?i:" + "|".join(_WD_ANY) + r")\.?"
+DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+MONTH_NUM = r"(?:0?[1-9]|1[0-2])"
+YEAR4 = r"(?:1[89]|20)\d{2}"
+ORD_DAY = rf"{DAY}(?:st|nd|rd|th|ST|ND|RD|TH)?"
+AMPM = r"(?:[AaPp]\.[Mm]\.?|[AaPp][Mm]\b)"
+CLOCK = rf"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:\s?{AMPM})?"
+# An optional time glued to a date: "03-14-2019 14:32", "2019-03-14T14:32:05Z", "3/14/19 at 2:30 pm".
+TIME_TAIL = (
+    rf"(?:(?:,?\s+(?:at\s+|@\s*)?|T)(?:{CLOCK}(?:Z|[+-]\d{{2}}:?\d{{2}})?|(?:[01]\d|2[0-3])[0-5]\d(?:\s?(?i:hrs|hours|h)\b)?"
+    rf"(?![\d:/-]|\.\d)))?"
+)
+# Latin letters (accented ones too) for names of every origin.
+UP = "A-ZÀ-ÖØ-ÞĀ-Žƀ-ɏḀ-ỿ"
+LO = "a-zß-öø-ÿā-žƀ-ɏḀ-ỿ\u0300-\u036f"
+NAME_TOKEN = rf"(?:[{UP}]'|Mc|Mac|D'|O')?[{UP}][{LO}]+(?:['’][{LO}]{{2,}})?(?:[{UP}][{LO}]+)?(?:['-][{UP}][{LO}]+)*"
+INITIAL = r"[A-Z]\."
+# One to four name words on one line, ending on a word (not an initial): "John Smith", "Ahmed B. Ward", "J. Smith".
+NAME = rf"(?:(?:{NAME_TOKEN}|{INITIAL}|[A-Z]) ){{0,3}}{NAME_TOKEN}"
+FULL_NAME = rf"{NAME_TOKEN}(?: {INITIAL})? {NAME_TOKEN}"
+NAME_UPPER = rf"[{UP}][{UP}'-]+(?: [{UP}][{UP}'-]+)?, ?[{UP}][{UP}'-]+(?: [A-Z]\b\.?)?"
+# "SMITH JOHN", "MÜLLER-LÜDENSCHEIDT ANNA": capitals (letters of any script, no digits).
+_UPW = r"(?=[^\W\d_])(?:[^\W\d_a-zß-ÿ]|['’-])+"
+NAME_CAPS = rf"{_UPW}(?: {_UPW}){{1,3}}\b(?!\.\w)"
+# A name in a role frame: words, initials ("J. K."), particles ("van der", "bin"), or bare initials "A.B.".
+_PARTICLE = (
+    r"(?:van|von|der|den|de|da|di|del|della|dos|das|du|le|la|bin|binti|ibn|bint|al|el|ben|ter|ten|abu|zu|zur|"
+    r"dei|degli)"
+)
+NAME_FRAME = (
+    rf"(?:(?:[A-Z]\.){{2,3}}|(?:(?:{NAME_TOKEN}|{INITIAL}|[A-Z])(?: {_PARTICLE})* ){{0,3}}"
+    rf"(?:(?:al|el)-)?{NAME_TOKEN}(?: [A-Z]{{1,2}}\b(?!\.\w))?)"
+)
+ROLES = (
+    r"(?:MD|M\.D\.|DO|D\.O\.|RN|R\.N\.|BSN|NP|NP-C|FNP|FNP-C|APRN|DNP|PA-C|PA|PharmD|RPh|CRNA|RT|RT\(R\)|RRT|RDMS|"
+    r"RVT|RDCS|CNMT|ARRT|LPN|CNA|CNM|PhD|MBBS|MBChB|FRCR|FRCPC|FACR|DMD|DDS|DPM|OD|LCSW|MSW|tech|Tech|technologist|"
+    r"Technologist|sonographer|resident|fellow|attending|radiologist|nurse|PGY-?\d)"
+)
+_TRIGGER = (
+    r"(?:dictated|transcribed|seen|evaluated|examined|treated|managed|followed|performed|accompanied|scheduled|"
+    r"placed) by|"
+    r"(?:electronically |e-)?signed(?: out)? by|reviewed and signed by|reviewed by|"
+    r"read by|interpreted by|verified by|attending(?: physician| radiologist)?|resident|fellow|radiologist|"
+    r"technologist|tech|sonographer|referring(?: physician| provider)?|ordering (?:physician|provider)|ordered by|"
+    r"referred by|pcp|primary care(?: physician)?|(?:discussed|reviewed|communicated|spoke|conveyed) with|"
+    r"(?:communicated|called|relayed|reported|given|faxed|sent|spoke|talked|explained) to|cc|copy to|"
+    r"patient|patient name|name|pt|pt name|called|paged|notified|informed|consulted|contacted|"
+    r"contact(?: (?:daughter|son|wife|husband|mother|father|sister|brother|spouse|partner))?"
+)
+_RELATION = (
+    r"(?:daughter|son|wife|husband|mother|father|sister|brother|spouse|partner|guardian|niece|nephew|grandson|"
+    r"granddaughter|caregiver|friend|neighbor|neighbour)"
+)
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IA KS KY LA MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OR PA RI SC "
+    "SD TN TX UT VT VA WA WV WI WY DC"
+).split()
+# Two-letter states that are mostly something else in reports ("Smith, MD"; "IN"; "ME") need a ZIP code.
+# With a ZIP code every state is an address ("Freetown, OK 36283"), the ambiguous ones included.
+US_STATES_ZIP = US_STATES + ["IN", "MD", "ME", "OK"]
+_STATES_NO_ZIP = [s for s in US_STATES if s not in {"MD", "IN", "ME", "OK", "OR", "PA", "DE", "CO", "CT", "MS", "ID"}]
+CITY = (
+    rf"(?:(?:St|Ft|Mt)\.? |(?:Saint|Fort|Mount|San|Santa|Los|Las|El|La|Le|New|Port|Lake) )?"
+    rf"[{UP}][{LO}'’]+(?:[ -](?:(?:de|du|la|le|sur|am|an|upon|on)[ -])?[{UP}][{LO}'’]+){{0,2}}"
+)
+STREET_TYPE = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Parkway|Pkwy|"
+    r"Terrace|Ter|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Row|Crescent|Cres|Close|Mews|Walk|Alley|Loop|"
+    r"Plaza|Plz|Expressway|Expy|Turnpike|Tpke|Route|Rte|Broadway|Run|Path|Crossing|Xing|Point|Pt|Ridge|Commons)"
+)
+# Facility name endings that make a capitalised phrase a facility by themselves ("Lakeview Family Practice")...
+FACILITY = (
+    r"(?:Hospitals?|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health(?:care)? System|Health Network|"
+    r"Cancer (?:Center|Centre|Institute)|Imaging Cent(?:er|re)|Diagnostic(?:s| Imaging)? Cent(?:er|re)|"
+    r"Radiology Cent(?:er|re)|Medical Group|Radiology (?:Group|Associates|Partners)|Imaging (?:Group|Associates)|"
+    r"Physicians Group|Family (?:Practice|Medicine|Health)|Medical Practice|Group Practice|"
+    r"(?:Medical |Orthop(?:a)?edic |Surgical |Cardiology |Radiology |Imaging |Health )?Associates|"
+    r"Clinics?|Polyclinic|Infirmary|Urgent Care|Surgery Cent(?:er|re)|Surgical Cent(?:er|re)|"
+    r"Rehabilitation (?:Center|Hospital|Institute)|Nursing (?:Home|Facility)|Care Cent(?:er|re)|Hospice|"
+    r"Dialysis Cent(?:er|re)|Medical Offices?|Health ?care|Memorial(?: Hospital)?|Regional(?: Health)?|"
+    r"(?:Heart|Vascular|Spine|Sleep|Cancer|Eye|Kidney|Women's|Women’s|Children's|Neuroscience|Cardiac|Vein|Breast|"
+    r"Cardiovascular|Digestive|Pain|Wound|Joint|Bone)(?: (?:&|and) [A-Z][a-z]+)? (?:Institute|Cent(?:er|re)|"
+    r"Partners|Specialists|Associates|Group|Care|Health)|"
+    r"(?:Heart|Vascular|Spine|Sleep|Vein|Eye|Skin|Bone|Joint|Breast|Pain|Wound|Foot|Ankle|Hand|Sports|Weight|Laser|"
+    r"Allergy|Kidney|Digestive|Lung|Cancer|Ear|Nose|Orthopedic|Orthopaedic|Neurology|Cardiology) (?:&|and) "
+    r"(?:Vascular|Vein|Spine|Sleep|Wellness|Imaging|Orthopedics|Rehab|Rehabilitation|Cardiology|Surgery|Diagnostics|"
+    r"Therapy|Laser|Aesthetics|Asthma|Allergy|Neurology|Pain|Wound|Sinus|Throat|Ankle|Joint|Vision|Hearing)|"
+    r"Internal Medicine (?:Group|Associates|Partners|Specialists|Clinic)|Cardiology Partners|"
+    r"Women's Health|Women’s Health|"
+    r"Klinikum|Krankenhaus|Kliniken|Ziekenhuis|Spital|Sjukhus|Sykehus|Klinik|Clinique|Sanatorium)"
+)
+# ... and weaker endings that need a distinctive (non-generic, non-dictionary) word before them ("Sutter Health").
+FACILITY_WEAK = (
+    r"(?:Health|Radiology|Imaging|Diagnostics|Medical|Medicine|Cardiology|Orthop(?:a)?edics|Oncology|Pediatrics|"
+    r"Physicians|Partners|Institute|Cent(?:er|re)|MRI|Labs|Laborator(?:y|ies)|Specialists|Group|Practice)"
+)
+_FAC_PREFIX = rf"(?:St\.|Saint|Mount|Mt\.|[A-Z]{{2,6}}|{NAME_TOKEN}(?:'s)?)"
+_FAC_JOIN = rf"(?: (?:{_FAC_PREFIX}|of|the|and|&|-|{_PARTICLE}(?= [{UP}])))"
+_UNITS = r"(?:cm|mm|ml|mL|cc|mg|kg|g|mgy|mGy|msv|mSv|hu|HU|%|x|cGy|Gy|units?|degrees?|mcg|ng|sec|ms|min)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One regex of a recognizer. The reported spans are capture group(s) `group` (0 = whole match).
+
+    `check(text, start, end)`, when given, must accept a span for it to be reported.
+    """
+
+    name: str
+    regex: str
+    score: float
+    group: int | str | tuple[str, ...] = 0
+    check: Callable[[str, int, int], bool] | None = None
+
+
+# ---- vocabularies ------------------------------------------------------------------------------------------------
+# Clinical and report words that are never a name or a facility by the lexicon alone (many are also surnames or
+# given names somewhere: "Carina", "Sella", "Pons", "Mass", "Colon", "Long"). Lower case, one word each.
+CLINICAL_WORDS = frozenset(
+    """
+    abdomen abdominal acetabulum achilles acromion adnexa adrenal airspace airway alveolar ampulla anastomosis
+    aneurysm angle ankle annulus anterior antrum anus aorta aortic apex apical appendix arch areola arm arteries
+    artery ascites atelectasis atlas atrium auricle axilla axis azygos back basal base bases bifurcation bile
+    biliary bladder body bone bones bowel brachial brain breast bronchi bronchus bulb bursa calcaneus calf calyx
+    canal capsule cardiac carina carotid carpal cartilage cava cavity cecum celiac cerebellum cerebral cervical
+    cervix chest chiasm cholangitis chordae choroid cisterna clavicle clivus coccyx cochlea colon common conus
+    cord cornea corona coronary cortex costal cranium crest cricoid crus cuboid cuneiform cyst cystic dens
+    dermis diaphragm digit disc disk distal dome dorsal duct ducts duodenum dura ear effusion elbow embolus
+    endometrium epididymis epiglottis esophagus ethmoid eye face facet falx fascia femur fibula finger fissure
+    flank fluid foot foramen forearm fornix fossa fovea frontal fundus gallbladder ganglion gland glenoid globe
+    glottis gluteal groin gut hallux hamate hand head heart heel helix hepatic hiatus hila hilar hilum hip
+    hippocampus humerus hyoid ileum iliac ilium incus inferior inguinal insula intima iris ischium jaw jejunum
+    joint kidney kidneys knee labia labrum lacrimal larynx lateral left lens ligament limb lingula lip liver lobe
+    lobes lumbar lunate lung lungs lymph malleolus mandible manubrium marrow mass masses mastoid mater maxilla
+    meatus medial mediastinum medulla membrane meniscus mesentery metacarpal metatarsal midbrain mitral mouth
+    mucosa muscle myocardium nail nasal navicular neck nerve nipple node nodes nodule nose occipital olecranon
+    omentum orbit orbits os ovary palate pancreas papilla parenchyma parietal parotid patella pedicle pelvis
+    penis pericardium perineum peritoneum phalanx pharynx pia pineal pituitary placenta pleura pons popliteal
+    portal porta posterior prostate proximal psoas pubis pulmonary pylorus radius ramus rectum renal retina rib
+    ribs right root sacrum scalp scapula sclera scrotum sella septum shoulder sigmoid sinus sinuses skin skull
+    spine spinal spleen sternum stomach superior sylvian symphysis talus tarsal temporal tendon testis thalamus
+    thigh thorax thumb thymus thyroid tibia toe tongue tonsil trachea tract trochanter tube tunica ulna umbilicus
+    uncus ureter urethra uterus uvula vagina vagus valve vas vault vein veins vena ventricle vermis vertebra
+    vertebrae vesicle vessel vessels vocal vomer vulva wall wrist zygoma
+    acquired electronically encounter modality ordering referring transcribed dictated sonographer member
+    technologist attestation preliminary addendum
+    abnormal acute adenopathy air alignment angiogram angiography apparent arthritis arthroplasty bilateral
+    biopsy bleed calcification calcified carcinoma catheter change changes chronic clear comparison compression
+    consolidation contrast critical degenerative density diffuse dilated dilation dissection edema enhancement
+    enlarged enlargement exam examination extravasation fat fibrosis filling findings focal fracture fractures
+    free gas grade granuloma hematoma hemorrhage hernia history hyperdense hypodense image images impression
+    indication infarct infiltrate inflammation interval intact lesion lesions level lucency lymphadenopathy
+    malignancy margin metastasis mild minimal moderate narrowing necrosis negative neoplasm noncontrast normal
+    obstruction opacity opinion osteophyte pain patent pneumonia pneumothorax positive postoperative prior
+    procedure protocol recommend recommendation recommended report result scan series severe sign small stable
+    status stenosis study technique tear thickening thrombus trauma tumor ultrasound unchanged unremarkable view
+    views volume
+    ct mri mr pet xr cr us dexa fluoroscopy mammogram mammography sonogram tomography radiograph radiographs
+    axial coronal sagittal oblique frontal lateral portable upright supine prone decubitus weighted flair stir
+    doppler spectral duplex echo contrast gadolinium iodinated
+    radiology imaging medicine surgery emergency urology cardiology oncology neurology neurosurgery orthopedics
+    orthopedic pediatrics pediatric obstetrics gynecology gastroenterology hepatology nephrology pulmonology
+    pulmonary dermatology ophthalmology otolaryngology psychiatry rheumatology endocrinology hematology
+    interventional diagnostic nuclear vascular internal family primary urgent intensive critical trauma general
+    department service clinic hospital center unit icu ed er or pacu nicu picu
+    addendum attending resident fellow radiologist technologist nurse physician doctor provider staff team
+    patient pt male female man woman boy girl infant child adult history reason clinical information
+    left right mild severe stable
+    """.split()
+)
+# Words that make a name-frame phrase a department or a report section, not a person.
+DEPARTMENT_WORDS = frozenset(
+    """
+    radiology imaging medicine surgery emergency urology cardiology oncology neurology neurosurgery orthopedics
+    pediatrics obstetrics gynecology gastroenterology hepatology nephrology pulmonology dermatology ophthalmology
+    otolaryngology psychiatry rheumatology endocrinology hematology interventional department service clinic
+    hospital center unit icu ed er pacu nicu picu team staff findings impression indication comparison technique
+    history report exam study
+    """.split()
+)
+# Words that make a facility phrase generic (a department, not a named place): "Orthopedic Clinic", "Main Hospital".
+GENERIC_FACILITY_WORDS = CLINICAL_WORDS | frozenset(
+    """
+    the of and a an our this that your their outside local another same new main general community regional
+    university teaching county state city public private mental behavioral occupational physical sports women's
+    children's childrens women children veterans pain sleep wound heart lung kidney liver eye dental spine breast
+    cancer care health medical surgical outpatient inpatient walk-in walk satellite affiliated academic tertiary
+    primary specialty specialist specialists group practice partners associates physicians center centre
+    institute system network services labs laboratory hospital hospitals clinic clinics diagnostics
+    """.split()
+)
+
+
+def fold(word: str) -> str:
+    """Lower case without accents: the key of every word lookup ("Müller" -> "muller")."""
+    w = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in w if not unicodedata.combining(c)).lower().replace("’", "'")
+
+
+_NAME_ATTR = re.compile(r"^(?:first|last)_(?:romanized_)?names(?:_female|_male|_nonbinary)?$")
+_LATIN_WORD = re.compile(r"^[a-z][a-z'-]*$")
+
+
+@functools.cache
+def name_lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """Given and family names (folded, Latin script) from Faker's person providers of every locale, built once."""
+    import faker.providers.person as person
+
+    first: set[str] = set()
+    last: set[str] = set()
+    for info in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{info.name}"), "Provider", None)
+        for attr in dir(provider) if provider is not None else []:
+            if not _NAME_ATTR.match(attr):
+                continue
+            target = first if attr.startswith("first") else last
+            values = getattr(provider, attr)
+            if isinstance(values, str) or not isinstance(values, Iterable):
+                continue
+            for name in values:
+                for part in str(name).replace("-", " ").split():
+                    w = fold(part)
+                    if len(w) > 1 and _LATIN_WORD.match(w):
+                        target.add(w)
+    return frozenset(first), frozenset(last)
+
+
+@functools.cache
+def dictionary_words() -> frozenset[str]:
+    """Ordinary English words: the lower-case entries of Webster's 2nd (english-words' web2 list), plus a few
+    modern ones. A name lexicon hit on such a word ("Long", "Mark", "Hill") needs context or a name beside it."""
+    from english_words import get_english_words_set
+
+    words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()}
+    words |= {"email", "online", "website", "ok", "okay", "covid", "video", "stent", "stents", "pacemaker"}
+    return frozenset(words)
+
+
+# ---- per-text helpers -----------------------------------------------------------------------------------------------
+_TOKEN = re.compile(r"(?:[^\W\d_][\u0300-\u036f]*)+(?:['’-](?:[^\W\d_][\u0300-\u036f]*)+)*")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n•*>\]]|\d\.|\d\))\s*$")
+_PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
+_TITLE_PRE = re.compile(
+    r"(?i:\b(?:pt|patient|mr|mrs|ms|miss|mx|dr|drs|prof|nurse|sister|called|paged|notified|informed|"
+    r"(?:discussed|spoke|reviewed|talked|met) (?:with|to)|d/w|seen by|evaluated by|consulted|contacted|per|cc|"
+    r"name|signed by|dictated by|read by|attending|resident|fellow|radiologist|pcp|referring|provider|"
+    r"son|daughter|wife|husband|mother|father|sister|brother|spouse|partner|guardian|caregiver|signed|"
+    r"tech|technologist|sonographer|physician|doctor|md|surgeon|ordering|attending physician|referring physician|"
+    r"dictated|transcribed|reader|reading radiologist|interpreted by|verified by|cc to|copy to|"
+    r"performed by|requested by|ordered by|approved by|electronically signed by|rad|radiologist)"
+    r"(?:(?<=pt|mr|ms|dr|mx)\.|(?<=mrs|drs)\.|(?<=prof)\.)?:?\s*)$"
+)
+# Weaker context: a lexicon name (not an unknown word) after it is a person ("discussed with Okafor").
+_WEAK_PRE = re.compile(r"(?i:\b(?:with|d/w|w/|to|by|and|from)\s+)$|(?:^|\n)[ \t]*$")
+_LIST_PRE = re.compile(r"(?i:\b(?:cc|copy to|copies to|ccs?:))[^\n]{1,70}[;,/]\s*(?:(?:dr|mr|mrs|ms)\.?\s*)?$")
+_OF_PRE = re.compile(r"\b(?:of|the)\s+$|\(\s*$")
+_POST_CONTEXT = re.compile(
+    rf"^(?:,?\s*\(?{ROLES}\b|,\s*(?:pager|ext|cell|phone|tel|beeper|x\d)|"
+    r",?\s*\(?\d{1,3}[- ]?(?i:years?|yrs?|yo|y/o|y\.o\.|"
+    r"year-old|-year-old)|,\s*(?i:age|aged)\b|,\s*(?i:dob|mrn)\b|\s+(?:called|reports|reported|states|stated|"
+    r"was (?:called|paged|notified|informed)|(?:was|is) (?:a|an) \d)|\s+[-–]\s)"
+)
+
+
+_COMMA_TAIL = re.compile(r"(?:\.? ?[A-Z]\b\.?){1,2}")
+ROMAN_NUMERALS = frozenset("i ii iii iv v vi vii viii ix x xi xii".split())
+# Lower-case words after which a capitalised word is an eponym, not a person ("Jones fracture", "Nissen
+# fundoplication"); an optional roman numeral or type letter may stand between ("Billroth II anatomy").
+EPONYM_NEXT_WORDS = (
+    "disease syndrome sign signs fracture fractures cyst cysts tumor tumors tumour lesion lesions lymphoma sarcoma "
+    "procedure operation repair fundoplication anastomosis pouch anatomy catheter tube drain filter rod rods nail "
+    "plate screw device valve shunt stent position maneuver manoeuvre score scale classification criteria type "
+    "grade stage lines line node nodes ring diverticulum esophagus deformity fascia space triangle canal duct gland "
+    "ligament membrane body bodies cell cells phenomenon effect test view projection technique method angle point "
+    "hernia ulcer aneurysm malformation anomaly palsy fat pad tear injury zone segment units unit needle tray "
+    "occluder clip coil coils port reservoir bag balloon pouch bypass esophagus artery vein nerve muscle ratio "
+    "index equation rule rules guidelines system dilation dilatation stricture disorder cyst hump gastric "
+    "appearance configuration pattern law maneuver loop limb reconstruction physiology ossification "
+    "calcification collaterals pathology variant"
+).split()
+_EPONYM_NEXT = re.compile(
+    r"^(?:'s|’s|')?(?: (?:[IVX]{1,4}|[A-D]|type \w+|and \S+))? (?:" + "|".join(sorted(set(EPONYM_NEXT_WORDS))) + r")\b"
+)
+
+
+def _initial(tok: str, text: str, end: int) -> bool:
+    return len(tok) == 1 and tok.isupper() and (end >= len(text) or text[end] in ". ,")
+
+
+class NameScanner:
+    """Finds person names by a token scan: the name lexicon, capitalisation, and the words around them.
+
+    Lexicon words that are also clinical or ordinary English words need a stronger signal: a role or title
+    beside them, or another name word next to them (see `_decide`).
+    """
+
+    def __init__(self, allow_words: Iterable[str] = ()) -> None:
+        self.first, self.last = name_lexicon()
+        self.names = self.first | self.last
+        self.common = dictionary_words()
+        self.eponyms = frozenset(allow_words)
+        self.clinical = CLINICAL_WORDS | frozenset(NER_STOPWORDS)
+        self.clinical |= frozenset(fold(m) for m in _MONTHS + WEEKDAYS) | frozenset(w[:3].lower() for w in _MONTHS)
+        self.clinical |= frozenset("mrn dob acc fin csn ssn dos pcp pt id sex age exam acct enc".split())
+
+    def spans(self, text: str) -> list[tuple[int, int, float]]:
+        """(start, end, score) of each name found in `text`."""
+        toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        lower_seen = {fold(t) for _, _, t in toks if t.islower() and len(t) > 2}
+        out: list[tuple[int, int, float]] = []
+        i = 0
+        while i < len(toks):
+            if not self._capital(toks[i][2]):
+                i += 1
+                continue
+            # A run: capitalised words, initials and particles joined by single spaces on one line.
+            j = i
+            while j + 1 < len(toks):
+                gap = text[toks[j][1] : toks[j + 1][0]]
+                nxt = toks[j + 1][2]
+                if gap not in (" ", ". ") or not (self._capital(nxt) or nxt in _PARTICLES):
+                    break
+                if gap == ". " and not _initial(toks[j][2], text, toks[j][1]):
+                    break
+                j += 1
+            run = toks[i : j + 1]
+            while run and run[-1][2] in _PARTICLES:
+                run = run[:-1]
+            out += self._segments(text, run, lower_seen)
+            # "OKAFOR, AMA" / "Okafor, Ama": family name, comma, given name.
+            if j + 1 < len(toks) and text[toks[j][1] : toks[j + 1][0]] == ", " and self._capital(toks[j + 1][2]):
+                pair = self._comma_pair(text, toks[j], toks[j + 1], lower_seen)
+                if pair:
+                    out.append(pair)
+            i = j + 1
+        return out
+
+    @staticmethod
+    def _capital(tok: str) -> bool:
+        return tok[0].isupper()
+
+    def _kind(self, tok: str, lower_seen: set[str]) -> str:
+        w = fold(tok)
+        if w in self.clinical or w in lower_seen:
+            return "clinical"
+        if w in self.eponyms:
+            return "lexcommon"  # allow-listed eponym ("Baker"): part of a name only beside another name word
+        if w in self.names:
+            return "lexcommon" if is_word(w) else "lex"
+        if "-" in w:
+            parts = [p for p in w.split("-") if p]
+            if any(p in self.names and not is_word(p) for p in parts):
+                return "lex"
+            return "unknown" if not all(is_word(p) or p in self.clinical for p in parts) else "common"
+        return "common" if is_word(w) else "unknown"
+
+    def _segments(self, text: str, run: list[tuple[int, int, str]], lower_seen: set[str]) -> list:
+        """Split a run at clinical and ordinary words; decide each remaining segment."""
+        out = []
+        seg: list[tuple[int, int, str, str]] = []
+        for s, e, tok in [*run, (-1, -1, "")]:
+            if tok == "" or text[e : e + 1].isdigit():
+                kind = "break"  # "RAD19-0042": part of a code
+            elif _initial(tok, text, e):
+                kind = "initial"
+            elif tok in _PARTICLES:
+                kind = "particle"
+            elif tok.isupper() and len(tok) <= 3 and seg:
+                roman = fold(tok) in ROMAN_NUMERALS
+                kind = "initials" if fold(tok) not in self.clinical and not roman else "break"  # "Smith JK"
+            else:
+                kind = self._kind(tok, lower_seen)
+                if kind in ("clinical", "common"):
+                    kind = "break"
+            if kind == "break":
+                span = self._decide(text, seg)
+                if span:
+                    out.append(span)
+                seg = []
+            else:
+                seg.append((s, e, tok, kind))
+        return out
+
+    def _decide(self, text: str, seg: list[tuple[int, int, str, str]]) -> tuple[int, int, float] | None:
+        # Initials belong to a name, not to "1.5 T." or "Weber B ankle fracture".
+        while seg and (
+            seg[0][3] in ("particle", "initials")
+            or (seg[0][3] == "initial" and re.search(r"\d[.,]?\d* ?$", text[max(0, seg[0][0] - 8) : seg[0][0]]))
+        ):
+            seg = seg[1:]
+        while seg and (
+            seg[-1][3] == "particle"
+            or (seg[-1][3] == "initial" and re.match(r"\.? [a-z]", text[seg[-1][1] : seg[-1][1] + 3]))
+        ):
+            seg = seg[:-1]
+        words = [t for t in seg if t[3] in ("lex", "lexcommon", "unknown")]
+        if not words:
+            return None
+        start, end = seg[0][0], seg[-1][1]
+        if seg[-1][3] == "initial" and end < len(text) and text[end] == ".":
+            end += 1
+        if _EPONYM_NEXT.match(text[end : end + 40]):
+            return None  # "Nissen fundoplication", "Billroth II anatomy", "Jones fracture": an eponym
+        upper = all(t[2].isupper() for t in words)
+        kinds = [t[3] for t in words]
+        n_lex, n_all = kinds.count("lex"), len(seg)
+        before = text[max(0, start - 40) : start]
+        sentence_start = bool(_SENTENCE_END.search(before))
+        context = bool(_TITLE_PRE.search(before) or _POST_CONTEXT.match(text[end : end + 30]))
+        weak = bool(_WEAK_PRE.search(before))
+        context = context or bool(_LIST_PRE.search(text[max(0, start - 80) : start]))
+        if len(words) == 1 and len(seg) == 1 and _OF_PRE.search(before) and not context:
+            return None  # "vein of Galen", "pouch of Douglas", "(Murphy)": eponyms
+        if upper:
+            # Capitals are headers and acronyms far more often than names: two lexicon words, one distinctive.
+            ok = len(words) >= 2 and n_lex >= 1 and all(len(t[2]) > 1 for t in words)
+            ok = ok and (kinds.count("unknown") <= 1 or context or weak)
+            return (start, end, 0.7) if ok or (context and (n_lex >= 1 or "unknown" in kinds)) else None
+        if weak and n_lex >= 1 and len(words[0][2]) > 2:
+            return start, end, 0.6  # "discussed with Okafor", a name alone on its line
+        if n_lex >= 1 and n_all >= 2:
+            return start, end, 0.8  # "Ama Owusu-Ansah", "J. Okafor", "Okafor JK"
+        n_init = sum(t[3] in ("initial", "initials") for t in seg)
+        if n_init and len(words) >= 1 and len(words[-1][2]) > 2 and ("unknown" in kinds or "lexcommon" in kinds):
+            return start, end, 0.7  # "J. K. Rowlinson", "Smith JK"
+        first_last = len(words) >= 2 and fold(words[0][2]) in self.first and fold(words[-1][2]) in self.last
+        if first_last and "unknown" not in kinds and (context or not sentence_start):
+            return start, end, 0.7  # "Mark Smith" mid-sentence or in a frame
+        if len(words) >= 2 and all(k == "unknown" for k in kinds) and not sentence_start:
+            return start, end, 0.6  # two capitalised non-dictionary words mid-sentence
+        if n_lex == 1 and len(words) == 1 and (context or not sentence_start) and len(words[0][2]) > 2:
+            return start, end, 0.6  # "seen with Okafor today"
+        if context and len(words) >= 1 and (n_lex or "unknown" in kinds):
+            return start, end, 0.6
+        return None
+
+    def _comma_pair(self, text: str, a: tuple[int, int, str], b: tuple[int, int, str], lower_seen: set[str]) -> Any:
+        ka, kb = self._kind(a[2], lower_seen), self._kind(b[2], lower_seen)
+        labelled = bool(_NAME_LABEL_BEFORE.search(text[max(0, a[0] - 40) : a[0]]))
+        if ka in ("common", "lexcommon") and labelled and len(b[2]) <= 2 and b[2].isupper() and a[2][1:].islower():
+            ka = "unknown"  # "Signed: Yip, T.", "Pt Name: Park, J.C."
+        if "clinical" in (ka, kb) or ka == "common":
+            return None
+        # The given part may be initials ("Okafor, J.", "OKAFOR, JK", "Okafor, J. K.") or run on ("Okafor, Ama B.").
+        tail = _COMMA_TAIL.match(text, b[1])
+        end = tail.end() if tail else b[1]
+        if len(b[2]) <= 2 and b[2].isupper():
+            ok = ka in ("lex", "unknown", "lexcommon") and len(a[2]) > 2 and (ka != "lexcommon" or a[2].isupper())
+            ok = ok and (
+                ka != "unknown"
+                or _TITLE_PRE.search(text[max(0, a[0] - 40) : a[0]]) is not None
+                or _SENTENCE_END.search(text[max(0, a[0] - 40) : a[0]]) is not None
+            )
+            if ok and (end > b[1] or text[b[1] : b[1] + 1] in ("", ".", "\n", " ", ";", ",", ")")):
+                end = max(end, b[1] + (text[b[1] : b[1] + 1] == "."))
+                return a[0], end, 0.7
+            return None
+        if kb == "common":
+            return None
+        fa, fb = fold(a[2]), fold(b[2])
+        if (ka == "lex" or kb == "lex") and (fa in self.last or "-" in fa) and fb in self.first:
+            return a[0], end, 0.75
+        if "lex" in (ka, kb) and "unknown" in (ka, kb):
+            return a[0], end, 0.65
+        if ka == "lexcommon" and kb == "lexcommon" and fa in self.last and fb in self.first:
+            return a[0], end, 0.6
+        return None
+
+
+# Dotted capitals that are abbreviations, not someone's initials.
+DOTTED_NOT_NAMES = frozenset(
+    "us uk eu am pm md do rn np pa po er or iv im sc ct mri bp hr rr qd bid tid qid prn npo dc ap ed icu "
+    "cc ie eg vs".split()
+)
+
+
+def loose_place(span: str) -> bool:
+    """A capitalised phrase in an address or facility frame is a place unless it is a generic or clinical phrase."""
+    words = [fold(w) for w in _TOKEN.findall(span)]
+    months = {fold(m) for m in _MONTHS + WEEKDAYS}
+    return bool(words) and not any(w in CLINICAL_WORDS or w in GENERIC_FACILITY_WORDS or w in months for w in words)
+
+
+def place_word(span: str) -> bool:
+    """A capitalised phrase after "lives in", "from" ... is a place unless it is a clinical/dictionary phrase."""
+    words = [fold(w) for w in _TOKEN.findall(span)]
+    if not words or any(w in CLINICAL_WORDS or w in GENERIC_FACILITY_WORDS for w in words):
+        return False
+    months = {fold(m) for m in _MONTHS + WEEKDAYS}
+    return not any(w in months for w in words) and not all(is_word(w) for w in words)
+
+
+@functools.cache
+def is_word(w: str) -> bool:
+    """Whether a folded word is an ordinary English word, inflections included ("discussed", "levels", "scanned")."""
+    common = dictionary_words()
+    if w in common:
+        return True
+    stems = []
+    if w.endswith("s"):
+        stems += [w[:-1], w[:-2] if w.endswith("es") else "", w[:-3] + "y" if w.endswith("ies") else ""]
+    if w.endswith("ed"):
+        stems += [w[:-2], w[:-1], w[:-3] if len(w) > 4 and w[-3] == w[-4] else "", w[:-3] + "y"]
+    if w.endswith("ing"):
+        stems += [w[:-3], w[:-3] + "e", w[:-4] if len(w) > 5 and w[-4] == w[-5] else ""]
+    if w.endswith("ly"):
+        stems += [w[:-2], w[:-3] + "y"]
+    return any(len(x) > 2 and x in common for x in stems)
+
+
+def plausible_name(text: str, start: int, end: int) -> bool:
+    """A span from a name frame is not a department, section header or anatomy ("discussed with Interventional
+    Radiology", "Patient Position"): some word must be a known name or a non-dictionary, non-clinical word."""
+    words = [fold(w) for w in _TOKEN.findall(text[start:end]) if len(w) > 1]
+    if not words:
+        return True
+    if any(w in DEPARTMENT_WORDS for w in words):
+        return False
+    first, last = name_lexicon()
+    return any(w not in CLINICAL_WORDS and (w in first or w in last or not is_word(w)) for w in words)
+
+
+def distinctive_facility(text: str, start: int, end: int) -> bool:
+    """A facility phrase names a place: it has a word that is not a department or specialty word."""
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    return any(w not in GENERIC_FACILITY_WORDS for w in words)
+
+
+_FACILITY_CUE = re.compile(r"(?i:\b(?:at|from|by|to|via|outside|with)\s+(?:the\s+)?)$|\(\s*$")
+_NOT_PLACE_WORDS = frozenset("neuro neuroradiology msk musculoskeletal thoracic abdominal body nuclear sports".split())
+
+
+def weak_facility(text: str, start: int, end: int) -> bool:
+    """A weak-ending facility ("Silver Lake Medical"): a rare word, two distinctive words, or a place cue before it."""
+    if rare_facility(text, start, end):
+        return True
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    distinct = [w for w in words if w not in GENERIC_FACILITY_WORDS and w not in _NOT_PLACE_WORDS]
+    if any(fold(m) in distinct for m in _MONTHS + WEEKDAYS):
+        return False
+    if len(distinct) >= 2:
+        return True
+    return bool(distinct) and bool(_FACILITY_CUE.search(text[max(0, start - 20) : start]))
+
+
+def rare_facility(text: str, start: int, end: int) -> bool:
+    """For the weak endings ("Health", "Imaging"): a word that is neither generic nor in the dictionary."""
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    return any(w not in GENERIC_FACILITY_WORDS and (not is_word(w) or w in name_lexicon()[1]) for w in words)
+
+
+# ---- the rules --------------------------------------------------------------------------------------------------
+_NB = r"(?<![\w./:-])"  # no digit/word/separator right before a number
+_NE = r"(?![\w]|[./:-]\d)"  # ... nor right after it
+_ID_LABEL = (
+    r"(?:mrn|mr ?#|mr no\.?|medical record(?: number| no\.?| #)?|med ?rec|accession|accn|acc|encounter|enc|fin|"
+    r"csn|har|account|acct|visit(?: id| number| no\.?)|requisition|req|order(?: id| number| no\.?| #)|specimen|"
+    r"patient id|pt id|id|ssn|social security(?: number| no\.?)?|ss#|member(?: id)?|subscriber(?: id)?|"
+    r"policy|group(?: id| number| no\.?| #)|grp|plan(?: id| number| no\.?)|health plan|insurance(?: id)?|"
+    r"medicaid|medicare|mbi|beneficiary|licen[cs]e|lic|dl|driver'?s? licen[cs]e|certificate|cert|dea|npi|upin|"
+    r"serial|sn|s/n|device(?: id| serial)?|lot|vin|vehicle(?: id)?|plate|license plate|tag|badge|employee(?: id)?|"
+    r"case(?: id| number| no\.?| #)|study id|exam id|ref|reference|claim|authorization|auth|rx|chart|"
+    r"tracking|uid|uuid|passport|unique id|arrt|barcode|film|pt|registry|reg|workstation|ws|station|host|ip|"
+    r"unit(?: no\.?| number| #)|hospital(?: no\.?| number| #)|nhs(?: no\.?| number)?)"
+)
+# An id value: letters, digits and inner hyphens, at least three digits, not a date.
+_ID_VALUE = (
+    r"(?:[A-Z]{1,4} )?\d{2,4}(?: \d{2,4}){1,3}(?![\w-])|"
+    r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b)(?=[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d)"
+    r"[A-Za-z0-9](?:[A-Za-z0-9]|[-/](?=[A-Za-z0-9])|\.(?=[A-Za-z0-9]*\d))+"
+)
+_ID_LABEL_BEFORE = re.compile(rf"(?i:\b{_ID_LABEL})\W*(?:number|no\.?|num|#|id)?\W*$")
+_PHONE_SEP = r"[\s.\-/]"
+_STREET_BEFORE = re.compile(rf"\d+ [^\n]{{0,40}}\b{STREET_TYPE}\.?(?: [NSEW]\b\.?)?$")
+_YEARISH = re.compile(r"(?:19|20)\d\d$")
+_EXT = r"(?:\s?(?:x|X|ext\.?|extension|#)\s?\d{1,6})?"
+
+# "Okafor", "OKAFOR", "van den Broek", "DEL RÍO": a family name, its particles in any case.
+_SURNAME_ANY = rf"(?:(?:{_PARTICLE}|(?i:{_PARTICLE})) ){{0,2}}(?:{NAME_TOKEN}|[{UP}][{UP}'’-]+)"
+# A given name after "Family, ": "Ama", "AMA", "Seo-yeon", "Oisín C."
+_GIVEN_ANY = rf"(?:[{UP}][{LO}]+(?:-[{UP}{LO}][{LO}]+)*|[{UP}][{UP}'’-]+)(?: [A-Z]\b\.?)?"
+_SHORT_NOT_NAMES = frozenset(
+    "in on at to of or an as is it no so be by do go he if me my up we us am pm mr ms dr ok vs re ie eg".split()
+)
+
+
+def _family_name(word: str) -> bool:
+    """A capitalised word before "family reports": a known family name or no dictionary word."""
+    parts = [fold(p) for p in re.split(r"[-'’]", word) if p]
+    if not parts or any(p in CLINICAL_WORDS or p in GENERIC_FACILITY_WORDS for p in parts):
+        return False
+    return fold(word) in name_lexicon()[1] or "-" in word or not all(is_word(p) for p in parts)
+
+
+_NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_TRIGGER}|signed|tech|nurses?)\b)(?:(?<=[Pp]t)\.)?\s*[:#-]?\s*$")
+
+
+def _initials_name(text: str, start: int, end: int) -> bool:
+    """ "G. Ly", "G.J. Oh", "L.G. zu Solms": the family name after initials is no common short word or abbreviation."""
+    span = text[start:end]
+    last = span.rsplit(" ", 1)[-1].rsplit(".", 1)[-1]
+    if fold(last) in CLINICAL_WORDS or fold(last) in NER_STOPWORDS:
+        return False
+    if len(last) > 3 or " " in span.strip().rsplit(".", 1)[-1].strip():
+        return True  # a particle stands before it
+    if len(last) == 3:  # "H. Yip" only after a name label ("Tech:", "relayed to")
+        return fold(last) not in _SHORT_NOT_NAMES and bool(_NAME_LABEL_BEFORE.search(text[max(0, start - 40) : start]))
+    n_init = span.count(".")
+    return fold(last) not in _SHORT_NOT_NAMES and (n_init >= 2 or fold(last) in name_lexicon()[1])
+
+
+RULES: dict[str, list[Rule]] = {
+    "PERSON": [
+        Rule(
+            "name after dictation/signature/communication trigger",
+            rf"(?i:\b(?:{_TRIGGER}))\b(?:(?<=[Pp]t)\.)?\s*[:#-]?\s*(?:(?i:dr|mr|mrs|ms|prof)\.? ?)?"
+            rf"(?P<n>{NAME_FRAME}|{NAME_UPPER}|{NAME_CAPS})",
+            0.85,
+            "n",
+            plausible_name,
+        ),
+        Rule(
+            "pair of full names",
+            rf"(?i:\b(?:with|to|by|and|cc|from)) (?P<n>{FULL_NAME}) (?:and|&) (?P<m>{FULL_NAME})\b",
+            0.7,
+            ("n", "m"),
+            plausible_name,
+        ),
+        Rule(
+            "name after Dr./title",
+            rf"\b(?:Dr|Drs|Mr|Mrs|Ms|Miss|Mx|Prof|DR)(?:\.\s?|\s)"
+            rf"(?P<n>(?:{_PARTICLE} ){{0,2}}(?:{NAME}|{NAME_CAPS}|{_UPW}\b))",
+            0.85,
+            "n",
+        ),
+        Rule(
+            "caret-separated name (HL7)",
+            r"(?<![\w^])(?P<n>[^\W\d_][\w'’-]*(?:\^[\w'’.-]*)*\^[^\W\d_][\w'’.-]*(?:\^[\w'’.-]*)*)",
+            0.8,
+            "n",
+            check=lambda t, s, e: not any(c.isdigit() for c in t[s:e]),
+        ),
+        Rule(
+            "HL7 PID-5 patient name field",
+            r"(?m)^PID\|(?:[^|\n]*\|){4}(?P<n>[^|\n]*[^\W\d_][^|\n]*)",
+            0.85,
+            "n",
+        ),
+        Rule(
+            "patient-name header field",
+            r"(?im)^[ \t]*(?:patient(?:'s)?(?: full)? name|pt\.? name|patient|name)[ \t]*:[ \t]*"
+            r"(?P<n>[^\W\d_][^\n\d:;]{0,60}?)(?=[ \t]{2,}|[ \t]*$|[ \t]+\(|,?[ \t]+(?i:mrn|dob|pid|sex|age|acc)\b)",
+            0.85,
+            "n",
+            check=lambda t, s, e: len(t[s:e].split()) <= 6 and any(c.isupper() for c in t[s:e]),
+        ),
+        Rule(
+            "inverted name at a line start before an identifier label",
+            r"(?m)^(?P<n>[^\W\d_][^\W\d_'’ .-]*(?:[ '’-][^\W\d_][^\W\d_'’.-]*){0,3},[ \t]?[^\W\d_][^\W\d_'’.-]*"
+            r"(?:[ .-]+[^\W\d_][^\W\d_'’.-]*){0,3}\.?)(?=[ \t]{2,}(?i:mrn|mr ?#|pid|unit no|chart|dob|acc|accn|medical "
+            r"record|patient id|hospital no|nhs|id\b))",
+            0.85,
+            "n",
+            check=lambda t, s, e: all(p.split()[-1][:1].isupper() for p in t[s:e].split(",", 1) if p.split()),
+        ),
+        Rule(
+            "name before credentials or role",
+            rf"(?P<n>{NAME_FRAME}),? \(?{ROLES}(?![\w-])",
+            0.8,
+            "n",
+            plausible_name,
+        ),
+        Rule(
+            "name before pager/phone/age",
+            rf"(?P<n>{NAME_FRAME}),\s*(?:(?i:pager|beeper|ext|cell|phone|tel)\b|"
+            r"\d{1,3}[- ]?(?i:years?|yrs?|yo|y/o|y\.o\.)"
+            rf"|(?i:age|aged|dob)\b)",
+            0.75,
+            "n",
+            plausible_name,
+        ),
+        Rule(
+            "family name, given name at a line start",
+            rf"^[ \t]*(?P<n>{_SURNAME_ANY},\s?{_GIVEN_ANY})"
+            rf"(?=[ \t]*(?:$|[,;(]|[ \t]{{2}}|(?i:mrn|dob|age|\d))|[ \t]+[-–][ \t])",
+            0.7,
+            "n",
+            plausible_name,
+        ),
+        Rule(
+            "family name, given name after a label",
+            rf"(?i:\b(?:name|patient|pt|ordering (?:physician|provider)|pcp|referring(?: physician| provider)?|"
+            rf"referred by|discussed with|attending(?: physician)?|physician|provider|technologist|tech))"
+            rf"(?:\s*:\s*|\s+)(?P<n>{_SURNAME_ANY},\s?{_GIVEN_ANY})(?![\w'’-])",
+            0.7,
+            "n",
+            plausible_name,
+        ),
+        Rule(
+            "initials before a particle or a short family name",
+            rf"(?<![\w.])(?P<n>(?:[A-Z]\. ?){{1,3}}"
+            rf"(?:(?:{_PARTICLE} ){{1,2}}{NAME_TOKEN}|[{UP}][{LO}]{{1,2}}(?![\w'’-])))",
+            0.65,
+            "n",
+            check=_initials_name,
+        ),
+        Rule(
+            "name before a clinical-role phrase",
+            rf"(?:^|(?<=[.;] ))[ \t]*(?P<n>{NAME_FRAME}|{NAME_CAPS}) "
+            rf"(?:(?:was|is|will be|had been) (?:the|our|his|her) "
+            rf"(?:technologist|tech|sonographer|nurse|radiologist|resident|fellow|attending|interpreter|scribe|"
+            rf"physician|provider|surgeon|anesthesiologist|assistant|chaperone|contact)|"
+            rf"family (?:reports?|states?|stated|declined|requests?|requested|notes?|noted|was|is|were|are|agrees?|"
+            rf"consented|declines|wishes|asked|aware))\b",
+            0.7,
+            "n",
+            plausible_name,
+        ),
+        Rule(
+            "family name before family + verb",
+            rf"(?<![\w'’-])(?P<n>{NAME_TOKEN}) family (?:reports?|reported|states?|stated|declined|declines|"
+            rf"requests?|requested|notes?|noted|agrees?|agreed|consented|wishes|asked|was|is|were|are)\b",
+            0.7,
+            "n",
+            check=lambda t, s, e: _family_name(t[s:e]),
+        ),
+        Rule(
+            "list of names after a team label",
+            rf"(?i:\b(?:residents?|fellows?|attendings?|technologists?|techs|present|participants|care team))\s*:\s*"
+            rf"(?P<n>(?:{NAME_CAPS}|{NAME_FRAME})(?:(?:, | and | & |; )(?:{NAME_CAPS}|{NAME_FRAME}))*)",
+            0.7,
+            "n",
+            plausible_name,
+        ),
+        Rule(
+            "dotted initials",
+            r"(?<![\w.])(?P<n>(?:[A-Z]\.){2,3})(?=[\s,;)]|$)",
+            0.6,
+            "n",
+            lambda t, s, e: t[s:e].replace(".", "").lower() not in DOTTED_NOT_NAMES,
+        ),
+        Rule("relative's name", rf"(?i:\b{_RELATION}),? (?P<n>{NAME_CAPS}|{NAME})", 0.7, "n", plausible_name),
+    ],
+    "DATE_TIME": [
+        Rule(
+            "numeric date m-d-y / d-m-y",
+            rf"{_NB}\d{{1,2}}(?P<s1>[/.-])\d{{1,2}}(?P=s1)(?:{YEAR4}|\d{{2}}){TIME_TAIL}{_NE}",
+            0.85,
+            check=lambda t, s, e: _valid_dmy(t[s:e]),
+        ),
+        Rule(
+            "numeric date with spaces", rf"{_NB}{DAY} {MONTH_NUM} {YEAR4}{_NE}|{_NB}{MONTH_NUM} {DAY} {YEAR4}{_NE}", 0.8
+        ),
+        Rule(
+            "numeric date y-m-d",
+            rf"{_NB}{YEAR4}(?P<s2>[/.\- ])(?:0?[1-9]|1[0-2])(?P=s2)(?:0?[1-9]|[12]\d|3[01]){TIME_TAIL}{_NE}",
+            0.85,
+        ),
+        Rule(
+            "compact yyyymmdd",
+            rf"(?<![\d./:-])(?:19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[T\s_-]?\d{{4,6}}(?!\d))?{_NE}",
+            0.6,
+        ),
+        Rule(
+            "day month year",
+            rf"(?<![^\W_])(?:{WEEKDAY},?\s*)?(?:the\s+)?{ORD_DAY}(?:\s+of)?(?:\s+|[-./])?{MON}"
+            rf"(?:(?:,?\s+|[-./])?(?:{YEAR4}|'\d{{2}}|\d{{2}}(?![\d:])))?{TIME_TAIL}(?![\w])",
+            0.85,
+        ),
+        Rule(
+            "month day year",
+            rf"\b(?:{WEEKDAY},?\s+)?{MON}\s*(?:the\s+)?{ORD_DAY}(?!\d|\.\d|\s?{_UNITS}\b)"
+            rf"(?:(?:,\s*|\s+|,)(?:{YEAR4}|'\d{{2}})(?!\d))?{TIME_TAIL}",
+            0.85,
+        ),
+        Rule("month year", rf"\b{MON}(?:,?\s*|[-/]){YEAR4}\b|\b{MON}\s*'\d{{2}}\b", 0.8),
+        Rule("weekday", r"\b(?:" + "|".join(WEEKDAYS) + "|" + "|".join(w.upper() for w in WEEKDAYS) + r")s?\b", 0.7),
+        Rule(
+            "weekday abbreviation before a date",
+            r"\b(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|MON|TUE|TUES|WED|THU|THUR|THURS|FRI|SAT|SUN)\.?"
+            r"(?=,?\s*\d{1,2}\b|,?\s*(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+            0.7,
+        ),
+        Rule(
+            "month after a date word",
+            r"(?i:\b(?:in|on|since|from|until|till|through|during|early|late|mid|of|before|after|last|this|next|by|"
+            r"dated))\s+(?P<m>(?:" + "|".join(_MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)\b",
+            0.7,
+            "m",
+        ),
+        Rule("m/yyyy", r"(?<![\d/.-])(?:0?[1-9]|1[0-2])[/-](?:19|20)\d{2}\b(?![/-]\d)", 0.7),
+        Rule(
+            "m/d with context",
+            r"(?i:\b(?:on|dated|of|from|since|until|by|after|before|through|began|begun|started|starting|noted|seen|"
+            r"performed|obtained|done|taken|date|"
+            + "|".join(_WD_ANY)
+            + r")\.?)[:,\s]+(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])|"
+            r"(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?!\s*[a-z%]|\s?-))(?![\d/.-])",
+            0.6,
+            "d",
+        ),
+        Rule("clock time", rf"(?<![\d:.]){CLOCK}(?![\d:])", 0.7),
+        Rule("hour am/pm", rf"(?<![\d:.])(?:1[0-2]|0?[1-9])(?:[.:][0-5]\d)?\s?{AMPM}", 0.7),
+        Rule("military time", r"\b(?:[01]\d|2[0-3])[0-5]\d ?(?i:hours|hrs|hr|h)\b|\b(?:[01]?\d|2[0-3])h[0-5]\d\b", 0.7),
+        Rule(
+            "bare time after at",
+            rf"(?i:(?:\b(?:at|around|approximately|approx\.?|by|until|time:?|from|to|and|between|started|ended|completed|"
+            rf"performed|scanned|called|paged|read|dictated|signed|injected|arrival|arrived)\s+|@\s*|\btime:?\s*))"
+            rf"(?P<t>(?:[01]\d|2[0-3])[0-5]\d(?:\s?(?i:hrs|hours|hr|h)\b)?)"
+            rf"(?![\d/-]|[.,]\d|\s?{_UNITS}\b)",
+            0.65,
+            "t",
+        ),
+    ],
+    "MEDICAL_ID": [
+        Rule(
+            "number after an identifier label",
+            rf"(?i:\b{_ID_LABEL})(?![\w])\.?\s*(?:(?i:number|no\.?|num|#|id)\s*)?[:#=.-]?\s*(?P<id>{_ID_VALUE})",
+            0.85,
+            "id",
+        ),
+        Rule("social security number", r"(?<![\d.-])\d{3}(?P<q>[- .])\d{2}(?P=q)\d{4}(?![\d-]|\.\d)", 0.85),
+        Rule("dotted numeric uid", r"(?<![\d.])\d+(?:\.\d+){4,}(?!\.?\d)", 0.8),
+        Rule("dotted accession", r"\b[A-Za-z]{1,6}(?:\.\d{2,}){2,}\b", 0.7),
+        Rule(
+            "two-digit groups",
+            r"(?<![\w/.:-])\d{2}-\d{2}-\d{2}(?:-\d{2})*(?![\w-]|[./]\d)",
+            0.6,
+            check=lambda t, s, e: not _valid_dmy(t[s:e]) or e - s > 8,
+        ),
+        Rule(
+            "4-4 number",
+            r"(?<![\w/.:-])\d{4}-\d{4}(?![\w-]|[./]\d)",
+            0.6,
+            check=lambda t, s, e: not all(_YEARISH.match(x) for x in t[s:e].split("-")),
+        ),
+        Rule(
+            "digit groups",
+            r"(?<![\w/.:-])(?:\d{2,6}(?:-\d{2,6}){2,}|\d{2}-\d{5,}|\d{4}(?: \d{2,4}){3})(?![\w-]|[./]\d)",
+            0.55,
+            check=lambda t, s, e: not _valid_dmy_text(t[s:e]),
+        ),
+        Rule("spaced record number", r"(?<![\w.-])\d{3} \d{3} \d{4}(?![\w-]|\.\d)", 0.5),
+        Rule("long number", r"(?<![\d.,/-])\d{7,}(?![\d.,/]\d)", 0.6),
+        Rule("letter-prefixed number", r"\b[A-Z]{1,5}[-#]?\d{5,}[A-Z0-9]*\b", 0.6),
+        Rule("dashed id", r"\b[A-Z]{2,5}-(?:19|20)\d{2}-\d{4,}\b", 0.7),
+        Rule(
+            "alphanumeric id",
+            r"(?<![\w-])(?!\d{4}-\d{2}-\d{2})(?=[A-Z0-9-]*[A-Z])(?=(?:[A-Z-]*\d){5})[A-Z0-9]+(?:-[A-Z0-9]+)*\b",
+            0.6,
+        ),
+        Rule(
+            "IPv4 address",
+            r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d]|\.\d)",
+            0.8,
+        ),
+        Rule(
+            "IPv6 address",
+            r"(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?=[0-9A-Fa-f:]*::)(?=(?:[0-9A-Fa-f:]*[0-9A-Fa-f]){3})"
+            r"(?:[0-9A-Fa-f]{1,4}:|:){2,7}[0-9A-Fa-f]{0,4})(?![\w:])",
+            0.8,
+        ),
+        Rule("MAC address", r"\b(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}\b", 0.8),
+    ],
+    "PHONE_NUMBER": [
+        Rule(
+            "NANP phone",
+            rf"(?<![\w.+/-])(?:(?:\+\s?1|001|1)[\s.\-/]?)?(?:\(\d{{3}}\)\s?|\d{{3}}{_PHONE_SEP})\d{{3}}{_PHONE_SEP}\d{{4}}{_EXT}(?![\w-]|\.\d)",
+            0.75,
+        ),
+        Rule(
+            "phone with country code",
+            rf"(?<![\w+])(?:\+\s?\d{{1,3}}(?:[\s.\-]?\(0?\d{{0,4}}\))?(?:[\s.\-/]?\d{{1,5}}){{2,6}}|00\d{{1,3}}"
+            rf"(?:[\s.\-]?\(0?\d{{0,4}}\))?(?:[\s.\-/]\d{{2,5}}){{2,5}}){_EXT}(?![\w-])",
+            0.75,
+        ),
+        Rule("trunk-prefixed phone", r"(?<![\w.+/-])\(?0\d{2,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w-]|\.\d)", 0.65),
+        Rule(
+            "10-digit NANP number without an id label",
+            rf"(?<![\w.+/-])(?:\+?1)?[2-9]\d{{2}}[2-9]\d{{6}}{_EXT}(?![\w-]|\.\d)",
+            0.65,
+            check=lambda t, s, e: not _ID_LABEL_BEFORE.search(t[max(0, s - 30) : s]),
+        ),
+        Rule("local 7-digit phone", r"(?<![\w.+/-])\d{3}-\d{4}(?![\w-]|\.\d)", 0.6),
+        Rule("internal d-dddd", rf"(?<![\w.+/:-])\d-\d{{4}}(?![\w-]|[./]\d|\s?{_UNITS}\b)", 0.6),
+        Rule("extension after x", r"(?<![\w.])[xX]\s?(?P<p>\d{4,5})\b(?![.,]\d)", 0.6, "p"),
+        Rule(
+            "pager in parentheses",
+            r"\((?P<p>\d{4,5})\)",
+            0.55,
+            "p",
+            check=lambda t, s, e: not _YEARISH.match(t[s:e]),
+        ),
+        Rule(
+            "10 digits after a phone word",
+            r"(?i:\b(?:phone|ph|tel|telephone|fax|cell|mobile|pager|callback|call|contact|number|home|work|office))"
+            r"\b[^\n\d]{0,12}(?P<p>(?:\+?1)?\d{10})(?!\d)",
+            0.7,
+            "p",
+        ),
+        Rule(
+            "labelled phone/extension",
+            r"(?i:\b(?:pager|beeper|bleep|ext|extension|phone|ph|tel|telephone|fax|cell|mobile|callback|call back|"
+            r"voicemail|vm))\.?\s*(?:#|no\.?|number)?\s*[:=]?\s*(?P<p>\+?\(?\d[\d\s.\-()/]{2,}\d)(?![\w])",
+            0.6,
+            "p",
+        ),
+    ],
+    "AGE_OVER_89": [
+        Rule(
+            "N-year-old", r"\b(?:9\d|1[01]\d)(?:[- ]?(?i:years?|yrs?|y)[- ]?(?i:old|o)\b|[- ]?(?i:yo|y/o|y\.o\.))", 0.85
+        ),
+        Rule(
+            "spelled-out age",
+            r"(?i:\b(?:ninety|one hundred(?: and)?)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+            r"[- ]years?[- ]old)",
+            0.85,
+        ),
+        Rule("age N", r"(?i:\b(?:age|aged))[: ]+(?P<a>9\d|1[01]\d)\b", 0.85, "a"),
+        Rule("age/sex", r"(?i:\bage\s*/\s*(?:sex|gender)|\bage/sex)\s*[:=]?\s*(?P<a>9\d|1[01]\d)(?!\d)", 0.85, "a"),
+        Rule(
+            "age then sex",
+            r"(?<![\w.:/-])(?:9\d|1[01]\d)(?:\s?(?i:yo|y/o|y\.o\.|y|yrs?|years?))?\s?/?\s?[MF]\b(?!-)",
+            0.8,
+        ),
+        Rule("N years of age", r"(?i:\b(?:9\d|1[01]\d)[- ](?:years?|yrs?)[- ]of[- ]age)\b", 0.85),
+        Rule("Ny", r"(?<![\w.:/-])(?:9\d|1[01]\d)(?i:y|yr|yrs)\b", 0.7),
+        Rule(
+            "spelled-out age after age / with years of age",
+            r"(?i:\b(?:age|aged)[: ]+(?P<a>(?:ninety|one hundred(?: and)?)(?:[- ](?:one|two|three|four|five|six|seven|"
+            r"eight|nine|ten|eleven|twelve))?)\b|\b(?P<b>(?:ninety|one hundred(?: and)?)(?:[- ](?:one|two|three|four|"
+            r"five|six|seven|eight|nine))?[- ](?:years?|yrs?)[- ]of[- ]age)\b)",
+            0.85,
+            ("a", "b"),
+        ),
+    ],
+    "STREET_ADDRESS": [
+        Rule(
+            "street address",
+            rf"\b\d{{1,6}}[A-Z]? (?:(?:[NSEW]|N[EW]|S[EW])\.? )?"
+            rf"(?:(?:[{UP}][{LO}'’-]+|\d+(?:st|nd|rd|th)|Jr\.|Sr\.|St\.) ){{1,5}}"
+            rf"{STREET_TYPE}\.?(?: (?:[NSEW]|N[EW]|S[EW])\b\.?)?"
+            rf"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Flr|Bldg|Building|Room|Rm|Level|Lvl|#)\.? ?#?\w+)*"
+            rf"(?:, {CITY}, [A-Z]{{2}}(?: \d{{5}}(?:-\d{{4}})?)?)?",
+            0.8,
+        ),
+        Rule("PO box", r"(?i:\bP\.?O\.? Box) \d+\b", 0.8),
+        Rule(
+            "unit after an address",
+            r"(?<=\w)(?P<u>,? (?:Suite|Ste|Unit|Fl|Floor|Flr|Bldg|Building|Room|Rm|Apt)\.? ?#?\d+[A-Z]?)\b",
+            0.5,
+            "u",
+            check=lambda t, s, e: _STREET_BEFORE.search(t[max(0, s - 60) : s]) is not None,
+        ),
+        Rule(
+            "state and ZIP",
+            rf"(?:[{UP}][\w.'’-]*(?: [{UP}][\w.'’-]*){{0,3}}, )?\b(?:{'|'.join(US_STATES_ZIP)}) \d{{5}}(?:-\d{{4}})?\b",
+            0.7,
+        ),
+        Rule(
+            "street of another country",
+            rf"\b(?:[{UP}][{LO}]+(?:straße|strasse|str\.|weg|gasse|platz|laan|straat|vej|gatan|gade|allee|dijk|plein)"
+            rf"|(?:Rue|Avenue|Av\.|Avda\.?|Via|Viale|Calle|Avenida|Rua|Plaza|Piazza|Corso|Chemin|Place|Carrer|Ulica|ul\.)"
+            rf"(?: (?:de|del|della|di|da|do|dos|des|du|la|le|los|las|y|l'|d')?\s?[{UP}][{LO}'’-]+){{1,4}})"
+            rf",? \d{{1,4}}[a-zA-Z]?\b|"
+            rf"\b\d{{1,4}}[a-zA-Z]?,? (?:Rue|Avenue|Via|Viale|Calle|Rua|Piazza|Corso|Chemin|Place)"
+            rf"(?: (?:de|del|della|di|da|do|dos|des|du|la|le|los|las|y|l'|d')?\s?[{UP}][{LO}'’-]+){{1,4}}",
+            0.7,
+        ),
+    ],
+    "LOCATION": [
+        Rule("city, state", rf"\b{CITY}, (?:{'|'.join(_STATES_NO_ZIP)})\b(?: \d{{5}})?", 0.7),
+        Rule(
+            "in/from city, state",
+            rf"(?i:\b(?:in|from|of|near|to|at)) (?P<l>{CITY}, (?:{'|'.join(US_STATES)}))\b",
+            0.75,
+            "l",
+        ),
+        Rule(
+            "place after a residence/travel phrase",
+            rf"(?i:\b(?:lives in|living in|resides in|resident of|moved (?:here )?(?:from|to)|transferred from|"
+            rf"travel(?:l?ed)? (?:to|from)|visiting from|native of|born in|from the (?:town|city|village) of|"
+            rf"from))\s+(?P<l>{NAME_TOKEN}(?: {NAME_TOKEN}){{0,2}})\b(?! (?:{FACILITY}|{FACILITY_WEAK})\b)",
+            0.6,
+            "l",
+            check=lambda t, s, e: place_word(t[s:e]),
+        ),
+        Rule("city, state zip", rf"\b{CITY}, (?:{'|'.join(US_STATES_ZIP)}) \d{{5}}(?:-\d{{4}})?\b", 0.8),
+        Rule(
+            "city before a facility noun after 'at the'",
+            rf"(?i:\b(?:at|to|from) the) (?P<l>{CITY}) (?:clinic|clinics|office|hospital|campus|site|practice|facility|"
+            rf"location|center|centre|branch|satellite|outpatient|ED|ER)\b",
+            0.6,
+            "l",
+            check=lambda t, s, e: loose_place(t[s:e]),
+        ),
+        Rule(
+            "city before a date",
+            rf"\b(?:in|at) (?P<l>{CITY}) (?=(?:on|in) (?:\d|{MON}|{WEEKDAY}))",
+            0.6,
+            "l",
+            check=lambda t, s, e: loose_place(t[s:e]) and not _EPONYM_NEXT.match(t[e : e + 40]),
+        ),
+        Rule(
+            "city between separators on an address line",
+            rf"\|[ \t]*(?P<l>{CITY})[ \t]*(?=\||, ?[A-Z]{{2}}\b)(?=[^\n]*\b[A-Z]{{2}} \d{{5}}\b)",
+            0.6,
+            "l",
+            check=lambda t, s, e: loose_place(t[s:e]),
+        ),
+        Rule(
+            "city before clinic/office",
+            rf"\b(?P<l>{CITY}) (?:clinic|clinics|office|campus|satellite|branch|location|outpatient)\b",
+            0.6,
+            "l",
+            check=lambda t, s, e: place_word(t[s:e]),
+        ),
+        Rule(
+            "city in parentheses after a facility",
+            rf"(?:{FACILITY}|{FACILITY_WEAK}|Clinic|Hospital|Klinikum)\s*\((?P<l>{CITY}(?:, [A-Z]{{2}})?)\)",
+            0.7,
+            "l",
+            check=lambda t, s, e: loose_place(t[s:e]),
+        ),
+        Rule(
+            "city after a postcode or a street number",
+            rf"(?:,\s*(?:[A-Z]{{1,2}}-)?\d{{4,5}}|[{LO}.] \d{{1,4}}[a-zA-Z]?,|\b\d{{4}} ?[A-Z]{{2}})"
+            rf"[ \t]+(?P<l>{CITY})\b",  # same line only: not "2023\nAcquired on ..."
+            0.65,
+            "l",
+            check=lambda t, s, e: loose_place(t[s:e]),
+        ),
+        Rule(
+            "city after an address or a facility",
+            rf"(?:{STREET_TYPE}\.?|{FACILITY}|Klinikum|Hospital|Ospedale|Hôpital|Clínica|Krankenhaus),\s+(?P<l>{CITY})"
+            rf"(?=\s*(?:$|[,.;)]|\n| \d))",
+            0.6,
+            "l",
+            check=lambda t, s, e: loose_place(t[s:e]),
+        ),
+    ],
+    "HOSPITAL": [
+        Rule(
+            "facility name",
+            rf"\b{_FAC_PREFIX}{_FAC_JOIN}{{0,5}} {FACILITY}\b(?: of(?: the)?(?: {NAME_TOKEN}){{1,3}})?",
+            0.75,
+            check=distinctive_facility,
+        ),
+        Rule(
+            "facility with a weak ending",
+            rf"\b{_FAC_PREFIX}{_FAC_JOIN}{{0,4}} {FACILITY_WEAK}\b"
+            rf"(?: (?:Group|Associates|Partners|Center|Centre|Institute|Network|System|Services|LLC|PC|PLLC))?",
+            0.7,
+            check=weak_facility,
+        ),
+        Rule(
+            "facility of a place",
+            rf"\b(?:Clinic|Hospital|Infirmary|Institute|Polyclinic|University|Medical Center|Health Center)"
+            rf" (?:of|at|for) (?:the )?{NAME_TOKEN}(?: (?:of|the|and|{NAME_TOKEN})){{0,4}}",
+            0.7,
+            check=distinctive_facility,
+        ),
+        Rule(
+            "facility in capitals",
+            r"\b(?:(?:ST\.|SAINT|MT\.|[A-Z][A-Z'’-]+) ){1,4}"
+            r"(?:HOSPITALS?|MEDICAL CENT(?:ER|RE)|HEALTH (?:CENTER|SYSTEM|CARE)|"
+            r"CLINIC|INFIRMARY|IMAGING CENT(?:ER|RE)|MEDICAL GROUP|HEALTHCARE|CANCER CENT(?:ER|RE))\b",
+            0.7,
+            check=distinctive_facility,
+        ),
+        Rule(
+            "facility named in another language",
+            rf"\b(?:Hôpital|Hopital|Klinikum|Universitätsklinikum|Krankenhaus|Ospedale|Clínica|Clinica|Clinique|"
+            rf"Hospital(?= (?:de|del|do|da|dos|das|Universitario|Universitari|Clínico|Clinico|São|Sao|Santa|Santo|San|"
+            rf"Sant'|Saint|Sainte|St\.|Nossa|Nuestra)\b)|Centre Hospitalier|"
+            rf"Centro Médico|Centro Medico|Ziekenhuis|Policlinico|Spital|"
+            rf"Sjukhus|Szpital|Nemocnice|Istituto|Instituto)"
+            rf"(?: (?:de|del|de la|des|du|di|della|degli|der|am|an|im|zum|zur|y|e|und|la|le|los|las|d'|l'|of)?"
+            rf" ?(?:St\.|San|Santa|Sainte?|Sant'|[{UP}][{LO}'’-]+)){{1,5}}",
+            0.7,
+            check=lambda t, s, e: distinctive_facility(t, s, e) and any(c.isupper() for c in t[s + 3 : e]),
+        ),
+        Rule(
+            "hospital acronym",
+            r"(?i:\b(?:at|from|to|via|outside|transferred from|transfer from))\s+"
+            r"(?P<h>(?!OSH\b)[A-Z]{1,4}(?:MC|H|HS|HC|MG))\b",
+            0.65,
+            "h",
+        ),
+    ],
+}
+# Context words: Presidio raises a rule's score when one occurs near the match.
+CONTEXT = {
+    "PERSON": ["dictated", "signed", "attending", "resident", "dr", "physician", "radiologist", "discussed"],
+    "DATE_TIME": ["date", "dated", "on", "comparison", "prior", "signed", "at"],
+    "MEDICAL_ID": ["mrn", "accession", "record", "encounter", "account", "id", "number", "fin"],
+    "PHONE_NUMBER": ["phone", "tel", "fax", "pager", "call", "callback", "cell", "contact"],
+    "AGE_OVER_89": ["age", "old"],
+    "STREET_ADDRESS": ["address", "lives", "resides", "street"],
+    "LOCATION": ["from", "in", "lives", "transferred"],
+    "HOSPITAL": ["hospital", "transferred", "outside", "from", "at"],
+}
+# Words the spaCy model is never trusted on (besides the allow-list): credentials, section headers, units.
+NER_STOPWORDS = {
+    "md", "do", "rn", "np", "pa", "phd", "mbbs", "facr", "dr", "impression", "findings", "indication", "comparison",
+    "technique", "history", "exam", "none", "contrast", "iv", "oral", "cm", "mm", "ml", "mg", "hu", "left", "right",
+    "bilateral", "mild", "moderate", "severe", "normal", "stable", "unremarkable", "ct", "mri", "mr", "us", "xr",
+    "cr", "pet", "doppler", "flair", "dwi", "adc", "gre", "swi", "stir", "t1", "t2", "rul", "rml", "rll", "lul",
+    "lll", "acl", "pcl", "mcl", "lcl", "tirads", "ti-rads", "bi-rads", "birads", "dvt", "pe", "upj", "ivc", "svc",
+}  # fmt: skip
+_MONTH_WORD = re.compile(rf"\b{MONTH}(?![a-z])")
+_DATE_NUMERIC = re.compile(
+    r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}/\d{1,2}|\d{1,2}:\d{2}|\b[AaPp]\.?[Mm]\b|\b\d{4} ?(?:hours|hrs|h)\b"
+)
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*")
+_DURATION = re.compile(r"(?i:\b(?:second|minute|min|hour|hr|day|week|wk|month|mo|year|yr)s?\b)")
+_FULL_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}")
+_EPONYM_PRE = re.compile(r"\b[a-z]+ of (?:the )?$|\(\s*$")
+_LOCATION_PRE = re.compile(r"(?i:\b(?:in|from|to|near|at|lives in|resides in|moved to|visiting)\s+)$")
+
+
+def _valid_dmy_text(s: str) -> bool:
+    """A dd-dd-yy(yy) date, not an id with date-like groups."""
+    parts = s.split("-")
+    if re.fullmatch(r"(?:19|20)\d\d-\d{1,2}-\d{1,2}", s):
+        return True
+    return len(parts) == 3 and len(parts[2]) in (2, 4) and all(len(p) <= 2 for p in parts[:2]) and _valid_dmy(s)
+
+
+def _valid_dmy(s: str) -> bool:
+    a, b = (int(x) for x in re.split(r"[/.-]", s, maxsplit=2)[:2])
+    return 1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)
+
+
+def ner_word_forms(text: str) -> list[str]:
+    """Lower-cased words of a span, a trailing 's dropped (what the allow-list is compared with)."""
+    words = []
+    for w in _WORD.findall(text):
+        w = w.lower()
+        words.append(w[:-2] if w.endswith("'s") else w)
+    return words
+
+
+def keep_ner(text: str, start: int, end: int, entity: str, allow: set[str], allow_words: set[str]) -> bool:
+    """Whether to trust one spaCy detection: drops allow-listed terms and the model's radiology false positives."""
+    span = text[start:end]
+    words = ner_word_forms(span)
+    if span.strip().lower() in allow or not words:
+        return False
+    if any(w in allow_words or w in NER_STOPWORDS for w in words):
+        return False
+    if entity == "DATE_TIME":
+        # Durations and relative dates ("12 months", "yesterday") are not identifiers: keep calendar dates only.
+        if _DURATION.search(span) and not _MONTH_WORD.search(span) and not _FULL_DATE.search(span):
+            return False
+        if _MONTH_WORD.fullmatch(span.strip()) and span.strip().rstrip(".") == "May":
+            return False  # the modal verb "May represent ..."
+        return bool(_MONTH_WORD.search(span) or _DATE_NUMERIC.search(span))
+    if any(c.isdigit() for c in span):
+        return False
+    tokens = [w for w in _WORD.findall(span) if len(w) > 1]  # "M.D." is no name
+    if not tokens or text[end : end + 1] == ":":
+        return False
+    if entity == "PERSON" and _EPONYM_NEXT.match(text[end : end + 40]):
+        return False  # "Mickey Mouse sign", "Hampton hump": eponyms
+    if len(tokens) == 1 and _EPONYM_PRE.search(text[max(0, start - 30) : start]):
+        return False  # "pouch of Douglas", "vein of Galen", "(Murphy) sign"
+    if not all(w[0].isupper() and not w.isupper() for w in tokens):
+        return False  # names and places are title case, not acronyms
+    if any(fold(w) in CLINICAL_WORDS for w in tokens):
+        return False
+    if len(tokens) >= 2:
+        return True
+    # A lone word: only a place after "in/from/to ..." that is no dictionary word ("transferred from Ashbury").
+    # Single capitalised words are mostly section headers and anatomy ("Mediastinum:", "Dysphagia.").
+    w = fold(tokens[0])
+    return (
+        entity == "LOCATION"
+        and bool(_LOCATION_PRE.search(text[max(0, start - 20) : start]))
+        and (w not in dictionary_words())
+    )
+
+
+def filtered_spacy_recognizer(allow: set[str], allow_words: set[str], threshold: float = 0.0) -> Any:
+    """Presidio's SpacyRecognizer with keep_ner applied, and the configured score threshold (NER only)."""
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+    class FilteredSpacyRecognizer(SpacyRecognizer):
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            results = super().analyze(text, entities, nlp_artifacts)
+            return [
+                r
+                for r in results
+                if r.score >= threshold and keep_ner(text, r.start, r.end, r.entity_type, allow, allow_words)
+            ]
+
+    return FilteredSpacyRecognizer(supported_entities=["PERSON", "DATE_TIME", "LOCATION"])
+
+
+def _result(entity: str, s: int, e: int, score: float, rec: Any, pattern: str) -> Any:
+    from presidio_analyzer import AnalysisExplanation, RecognizerResult
+
+    return RecognizerResult(
+        entity,
+        s,
+        e,
+        score,
+        analysis_explanation=AnalysisExplanation(recognizer=rec.name, original_score=score, pattern_name=pattern),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: rec.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: rec.id,
+        },
+    )
+
+
+def build_recognizers(allow_words: Iterable[str] = ()) -> list[Any]:
+    """The radiology recognizers: capture-group regex rules per entity (web addresses included: Presidio's own URL
+    recognizer, with its list of every top-level domain, cost a quarter of the analysis time), the name lexicon
+    scan, and Presidio's e-mail recognizer."""
+    from presidio_analyzer import LocalRecognizer
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    class GroupRegexRecognizer(LocalRecognizer):
+        # Written here because Presidio's PatternRecognizer reports the whole match: "Dictated by: John Smith"
+        # must redact the name only, so each rule reports one capture group.
+        def __init__(self, entity: str, rules: list[Rule], context: list[str]) -> None:
+            self.rules = [(r, re.compile(r.regex, re.MULTILINE)) for r in rules]
+            super().__init__(
+                supported_entities=[entity], name=f"radtune_{entity.lower()}", context=context, supported_language=LANG
+            )
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            out = []
+            for rule, rx in self.rules:
+                groups = rule.group if isinstance(rule.group, tuple) else (rule.group,)
+                for m, g in ((m, g) for m in rx.finditer(text) for g in groups):
+                    s, e = m.span(g)
+                    if s >= e or (rule.check is not None and not rule.check(text, s, e)):
+                        continue
+                    if self.supported_entities[0] == "PHONE_NUMBER" and _ID_LABEL_BEFORE.search(
+                        text[max(0, s - 30) : s]
+                    ):
+                        continue  # "MRN: 0045123867" is an id whatever its digits look like
+                    out.append(_result(self.supported_entities[0], s, e, rule.score, self, rule.name))
+            return out
+
+    class NameLexiconRecognizer(LocalRecognizer):
+        """Person names found by NameScanner (lexicon + capitalisation + context), no NLP needed."""
+
+        def __init__(self) -> None:
+            self.scanner = NameScanner(allow_words)
+            super().__init__(supported_entities=["PERSON"], name="radtune_name_lexicon", supported_language=LANG)
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            return [_result("PERSON", s, e, sc, self, "name lexicon") for s, e, sc in self.scanner.spans(text)]
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        # tldextract would fetch the public suffix list from the internet; use its bundled snapshot only.
+        def __init__(self) -> None:
+            import tldextract
+
+            super().__init__(context=["email", "e-mail", "mail"])
+            self._tld = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+        def validate_result(self, pattern_text: str) -> bool:
+            return self._tld(pattern_text).fqdn != ""
+
+    recs: list[Any] = [GroupRegexRecognizer(e, rules, CONTEXT.get(e, [])) for e, rules in RULES.items()]
+    recs.append(
+        GroupRegexRecognizer(
+            "URL",
+            [
+                Rule("web address", r"\b(?:https?|ftp)://[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.85),
+                Rule("www address", r"\bwww\.[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.85),
+                Rule(
+                    "bare domain",
+                    r"(?<![@\w.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|mil|io|us|uk|ca|au|de|"
+                    r"fr|health|info|biz|co|nhs\.uk|local|lan|internal|corp|intranet|localdomain)(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?(?![\w@])",
+                    0.7,
+                ),
+            ],
+            ["url", "website", "portal", "link", "www"],
+        )
+    )
+    recs.append(NameLexiconRecognizer())
+    recs.append(OfflineEmailRecognizer())
+    return recs
+
+
+# ---- span clean-up ------------------------------------------------------------------------------------------------
+# Label, title and connector words a detection may have swallowed (spaCy's "Dr. Smith", "on 3/14 at 2 pm", a rule's
+# "MRN#0045"): a span must cover the identifier only.
+_LEAD_LABEL = re.compile(
+    rf"^(?:(?i:(?:dr|drs|mr|mrs|ms|miss|mx|prof|doctor|at|on|@|by|the|of|from|to|in|and|dated?|time|pcp|signed|"
+    rf"tech|with|d/w|pt|patient|name|per|cc|around|approx|since|until|{_ID_LABEL})(?=[\s:#=.]|\Z)\.?(?=[\s:#=]|\Z)"
+    rf"\s*(?:number|no\.?|#)?"
+    rf"\s*[:#=]?\s*)|[,:;#=\s]+)+"
+)
+_TRAIL_LABEL = re.compile(
+    rf"(?:,?\s*\(?(?<![^\W\d_]){ROLES}\)?|\s+(?i:mrn|dob|acc|accession|age|sex|id|pt|patient|date|exam|ssn|fin|csn|pcp)\b:?|"
+    r"\s+(?i:at|on|and|with|by|of|the|to|in|from)|[,:;(\[\s-])+$"
+)
+_DATE_JOIN = re.compile(
+    r",?\s+(?:(?i:at|and|to|through|thru|or|until|till|from|on)|@|&|[-–])\s+|\s*@\s*|\s*\n\s*|\s+(?=(?i:at|on)\s)"
+)
+_PERSON_JOIN = re.compile(r"\s+(?:and|&|with|to|or)\s+|\s*\n\s*")
+_DATE_EDGE_KEEP = frozenset("am pm a.m. p.m. noon midnight hrs hours hr h o'clock of the".split())
+_HOSPITAL_LEAD = re.compile(r"(?:(?:From|At|To|In|Via|Outside|Seen at|Transferred from|Referred from) )+")
+_DATE_PART = re.compile(rf"\d|{MON}|\b{WEEKDAY}")
+_TRIM_ENTITIES = frozenset({"PERSON", "DATE_TIME", "MEDICAL_ID", "PHONE_NUMBER", "AGE_OVER_89", "LOCATION"})
+
+
+def trim_span(text: str, start: int, end: int, entity: str) -> list[tuple[int, int]]:
+    """The identifier part(s) of a detection: leading labels/titles and trailing roles/connectors dropped, and a
+    date-and-time span split at its "at"/"@". Returns [] when nothing of an identifier is left."""
+    if entity == "HOSPITAL":
+        m = _HOSPITAL_LEAD.match(text, start, end)
+        return [(m.end(), end)] if m and m.end() < end else [(start, end)]
+    if entity not in _TRIM_ENTITIES:
+        return [(start, end)]
+    span = text[start:end]
+    m = _LEAD_LABEL.match(span)
+    s = start + (m.end() if m else 0)
+    m = _TRAIL_LABEL.search(text, s, end)
+    e = m.start() if m and m.end() == end and m.start() > s else end
+    if s >= e or not any(c.isalnum() for c in text[s:e]):
+        return [] if entity in ("PERSON", "DATE_TIME") and s > start else [(start, end)]
+    if entity in ("MEDICAL_ID", "PHONE_NUMBER") and not any(c.isdigit() for c in text[s:e]):
+        return [(start, end)] if any(c.isdigit() for c in span) else []
+    if entity == "DATE_TIME":
+        parts, p = [], s
+        for j in _DATE_JOIN.finditer(text, s, e):
+            if j.start() > p:
+                parts.append((p, j.start()))
+            p = j.end()
+        if p < e:
+            parts.append((p, e))
+        return [_date_the(text, *_date_edges(text, a, b)) for a, b in parts if _DATE_PART.search(text, a, b)]
+    if entity == "PERSON":
+        parts, p = [], s
+        for j in _PERSON_JOIN.finditer(text, s, e):
+            parts.append((p, j.start()))
+            p = j.end()
+        parts.append((p, e))
+        parts = [(a, b) for a, b in parts if b > a and any(c.isupper() for c in text[a:b])]
+        if parts:
+            m = _PARTICLES_BEFORE.search(text, max(0, parts[0][0] - 30), parts[0][0])
+            if m and m.end() == parts[0][0]:
+                parts[0] = (m.start("p"), parts[0][1])  # "van Leeuwen ME", "de la Fuente": particles belong
+        return parts
+    return [(s, e)]
+
+
+# "the 30th of August, 2011": the article is part of such a date.
+_ORD_OF_MONTH = re.compile(rf"{ORD_DAY}\s+of\s+{MON}")
+_THE_BEFORE = re.compile(r"(?<![\w])(?:[Tt]he|THE)\s+$")
+# Lower-case family-name particles right before a name span ("per van Leeuwen ME").
+_PARTICLES_BEFORE = re.compile(rf"(?:^|(?<=[\s:(,;]))(?P<p>(?:{_PARTICLE} ){{1,2}})$")
+
+
+def _date_the(text: str, s: int, e: int) -> tuple[int, int]:
+    if _ORD_OF_MONTH.match(text, s, e):
+        m = _THE_BEFORE.search(text, max(0, s - 6), s)
+        if m:
+            return m.start(), e
+    return s, e
+
+
+def _date_edges(text: str, s: int, e: int) -> tuple[int, int]:
+    """A date span without leading/trailing ordinary lower-case words ("prior", "exam", "the")."""
+    toks = list(re.finditer(r"\S+", text[s:e]))
+    i, j = 0, len(toks)
+    while (
+        i < j - 1
+        and toks[i].group().isalpha()
+        and toks[i].group().islower()
+        and toks[i].group() not in (_DATE_EDGE_KEEP - {"of", "the"})
+    ):
+        if re.fullmatch(MON, toks[i].group()):
+            break
+        i += 1
+    while j > i + 1 and toks[j - 1].group().isalpha() and toks[j - 1].group().islower():
+        w = toks[j - 1].group()
+        if w in _DATE_EDGE_KEEP - {"of", "the"} or re.fullmatch(MON, w):
+            break
+        j -= 1
+    return s + toks[i].start(), s + toks[j - 1].end()

@@ -1,0 +1,57 @@
+"""vLLM generation of a fine-tuned adapter without a merged copy (enable_lora + LoRARequest), checked with a
+stand-in vllm module: vLLM itself needs a CUDA GPU and pins its own torch build, so it is not installed here."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+from radtune import generate as G
+
+
+def _adapter(folder, method, r):
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps({"r": r, "peft_type": "LORA"}))
+    (folder / "radtune_variant.json").write_text(json.dumps({"method": method}))
+    return folder
+
+
+def test_lora_and_qlora_adapters_are_served_on_the_base(tmp_path, monkeypatch):
+    calls = {}
+
+    class LLM:
+        def __init__(self, **kw):
+            calls["llm"] = kw
+
+        def generate(self, prompts, params, **kw):
+            calls["generate"] = kw
+            out = types.SimpleNamespace(text=" impression ")
+            return [types.SimpleNamespace(outputs=[out]) for _ in prompts]
+
+    class LoRARequest:
+        def __init__(self, **kw):
+            self.kw = kw
+
+    vllm = types.ModuleType("vllm")
+    vllm.LLM, vllm.SamplingParams = LLM, lambda **kw: kw
+    lora_mod, request_mod = types.ModuleType("vllm.lora"), types.ModuleType("vllm.lora.request")
+    request_mod.LoRARequest = LoRARequest
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    monkeypatch.setitem(sys.modules, "vllm.lora", lora_mod)
+    monkeypatch.setitem(sys.modules, "vllm.lora.request", request_mod)
+    monkeypatch.setattr(G, "check_vllm", lambda: None)
+
+    lora = _adapter(tmp_path / "lora", "lora", 16)
+    assert G.generate_vllm(tmp_path / "base", lora, ["p1", "p2"], 8) == ["impression", "impression"]
+    assert calls["llm"] == {"model": str(tmp_path / "base"), "dtype": "bfloat16", "seed": 0, "enable_lora": True,
+                            "max_loras": 1, "max_lora_rank": 16}  # fmt: skip
+    assert calls["generate"]["lora_request"].kw["lora_path"] == str(lora.resolve())
+
+    qlora = _adapter(tmp_path / "qlora", "qlora", 64)
+    model, options, request = G.vllm_setup(tmp_path / "base", qlora)
+    assert model == str(tmp_path / "base") and options["quantization"] == "bitsandbytes"
+    assert options["max_lora_rank"] == 64 and request["lora_name"] == "qlora"
+    assert G.vllm_setup(tmp_path / "base", _adapter(tmp_path / "odd", "lora", 12))[1]["max_lora_rank"] == 16
+    # a full fine-tune (or a base model) is loaded as is
+    assert G.vllm_setup(tmp_path / "base", None) == (str(tmp_path / "base"), {}, None)
