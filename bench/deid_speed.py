@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from radtune.deid import ENTITIES, Deidentifier, load_allow_list, merge_overlaps  # noqa: E402
+from radtune.deid import Deidentifier, load_allow_list  # noqa: E402
 from radtune.synth import generate_reports  # noqa: E402
 
 COLUMNS = ["indication", "comparison", "findings", "impression"]
@@ -36,9 +36,8 @@ def baseline_loop(d: Deidentifier, texts: list[str]) -> list[str]:
         if not text.strip():
             out.append(text)
             continue
-        results = d.analyzer.analyze(text, language="en", entities=ENTITIES, score_threshold=d.analyzer_threshold)
-        results = merge_overlaps([r for r in results if d._keep(text, r)])
-        out.append(d.anonymize(text, results)[0])
+        # analyze_one: spaCy on this text alone, then the same rules, trimming and merging as the batched path
+        out.append(d.anonymize(text, d.analyze_one(text))[0])
     return out
 
 

@@ -113,6 +113,8 @@ def test_phone_numbers_with_any_separator(engine, phone):
         ("Exam #  MR.2016.758791 done.", "MR.2016"),
         ("Order no: DR.2011.004512 done.", "DR.2011"),
         ("DEA MD4471023 on the order.", "MD4471023"),
+        ("Patient ID:77-31-08   Req #US1122", "77-31-08"),
+        ("MRN:52-19-93\nEXAM: CT", "52-19-93"),
     ],
 )
 def test_safe_harbor_numbers_are_ids(engine, text, secret):

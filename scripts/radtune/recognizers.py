@@ -616,7 +616,8 @@ _ID_LABEL = (
 # An id value: letters, digits and inner hyphens, at least three digits, not a date.
 _ID_VALUE = (
     r"(?:[A-Z]{1,4} )?\d{2,4}(?: \d{2,4}){1,3}(?![\w-])|"
-    r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b)(?=[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d)"
+    # after an id label only slash dates are left to the date rules: "MRN:41-74-71" is an id, not a date
+    r"(?!\d{1,2}/\d{1,2}/\d{2,4}\b|\d{4}/\d{1,2}/\d{1,2}\b)(?=[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d)"
     r"[A-Za-z0-9](?:[A-Za-z0-9]|[-/](?=[A-Za-z0-9])|\.(?=[A-Za-z0-9]*\d))+"
 )
 _ID_LABEL_BEFORE = re.compile(rf"(?i:\b{_ID_LABEL})\W*(?:number|no\.?|num|#|id)?\W*$")
