@@ -7,8 +7,9 @@ rule deidentify:
         shard=SHARD,
         # ids unique across the dataset's CSV parts; ancient: a re-check reruns no other part's shards
         ids_checked=ancient(IDS_CHECKED),
-        # ancient: the check must pass first, but its own rerun does not redo de-identified shards
-        quality=ancient(DEID_QUALITY),
+        # this configuration's quality check passes before any shard is de-identified (not ancient:
+        # an ancient input that is being remade stops Snakemake from rerunning these jobs at all)
+        quality=DEID_QUALITY,
         allow_list=config["deid"]["allow_list"],
     output:
         data=DEID,
