@@ -255,9 +255,10 @@ def test_failing_job_is_reported_and_leaves_no_output(work: Path):
     assert "broken.csv" in message and f"line {bad_line}" in message and "exam_description" in message
 
 
-# ~2 min of tiny-model training on an idle 2-core CI node (~35 steps/s): two 2-minute allocations or more, in
-# each of which ~15 s go to start-up and training stops 40 s before the limit (SLURM's USR1 comes 30-60 s in)
-PREEMPT_STEPS = int(os.environ.get("RADTUNE_PREEMPT_STEPS", "4000"))
+# Measured on the 2-core CI kind of node: ~340 tiny-model steps per 2-minute allocation (start-up, then training
+# until 40 s before the limit; SLURM's USR1 comes 60 s before it). 600 steps: one requeue at least unless a node is
+# 1.75x faster, two allocations here, four on a node twice as slow.
+PREEMPT_STEPS = int(os.environ.get("RADTUNE_PREEMPT_STEPS", "600"))
 
 
 def preemption_chain(work: Path, configs: list[str]) -> tuple[subprocess.CompletedProcess[str], str]:
