@@ -255,9 +255,9 @@ def test_failing_job_is_reported_and_leaves_no_output(work: Path):
     assert "broken.csv" in message and f"line {bad_line}" in message and "exam_description" in message
 
 
-# Measured on the 2-core CI kind of node: ~340 tiny-model steps per 2-minute allocation (start-up, then training
-# until 40 s before the limit; SLURM's USR1 comes 60 s before it). 600 steps: one requeue at least unless a node is
-# 1.75x faster, two allocations here, four on a node twice as slow.
+# Measured on the 2-core CI kind of node: ~210-340 tiny-model steps per 2-minute allocation (start-up, then
+# training until 40 s before the limit; SLURM's USR1 comes 60 s before it). 600 steps: one requeue at least unless a
+# node is 1.75x faster; two or three allocations here (~6-8 min).
 PREEMPT_STEPS = int(os.environ.get("RADTUNE_PREEMPT_STEPS", "600"))
 
 
