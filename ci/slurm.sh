@@ -50,6 +50,9 @@ stop_pidfile() { # name pidfile
   fi
   rm -f "$f"
 }
+drop_stale() { # pidfile: a PID file whose process is gone (an unclean stop) is removed before a start
+  if [ -e "$1" ] && ! pid_alive "$1"; then log "removing stale $1"; rm -f "$1"; fi
+}
 wait_for() { # description timeout_s command...
   local what=$1 to=$2; shift 2
   local end=$(( $(date +%s) + to ))
@@ -261,7 +264,7 @@ EOF
   if pid_alive /run/slurmdbd.pid; then
     log "slurmdbd already running"
   else
-    /usr/sbin/slurmdbd
+    drop_stale /run/slurmdbd.pid; /usr/sbin/slurmdbd
   fi
   # sacctmgr only talks to slurmdbd when slurm.conf says accounting_storage/slurmdbd
   wait_for "slurmdbd" 60 sacctmgr -n list cluster
@@ -277,10 +280,12 @@ fi
 
 # ---------------------------------------------------------------- 5. slurmctld + slurmd
 exec 3>&2   # wait_for silences its probe; fail-fast messages go to fd 3
-ctld_up() { pid_alive /run/slurmctld.pid || { echo "slurmctld died, log tail:"; tail -5 $LOGDIR/slurmctld.log; exit 1; } >&3; scontrol ping; }
-if pid_alive /run/slurmctld.pid; then log "slurmctld already running"; else /usr/sbin/slurmctld; fi
+# judged by process name, not the PID file: the daemon writes that file a moment after it forks, and a
+# machine reused after an unclean stop still holds the old file with a dead PID (seen in CI)
+ctld_up() { pgrep -x slurmctld >/dev/null || { echo "slurmctld died, log tail:"; tail -5 $LOGDIR/slurmctld.log; exit 1; } >&3; scontrol ping; }
+if pid_alive /run/slurmctld.pid; then log "slurmctld already running"; else drop_stale /run/slurmctld.pid; /usr/sbin/slurmctld; fi
 wait_for "slurmctld" 30 ctld_up || { tail -5 $LOGDIR/slurmctld.log; exit 1; }
-if pid_alive /run/slurmd.pid; then log "slurmd already running"; else /usr/sbin/slurmd; fi
+if pid_alive /run/slurmd.pid; then log "slurmd already running"; else drop_stale /run/slurmd.pid; /usr/sbin/slurmd; fi
 
 node_state() { sinfo -h -n "$H" -o %t 2>/dev/null | head -1; }
 end=$(( $(date +%s) + 60 ))
