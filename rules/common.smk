@@ -11,14 +11,16 @@ min_version("9.0")
 
 validate(config, schema="../config/schema.yaml", set_default=True)
 
+# The code the rules run is a plain package under scripts/, importable without Snakemake (here too).
+SCRIPTS = os.path.join(workflow.basedir, "scripts")
+sys.path.insert(0, SCRIPTS)
+from radtune.common import BASELINE_KINDS, SPLITS
+from radtune.tasks import TASKS
+
 # Wiring errors the schema cannot express: fail at start-up, naming the offending key.
-_REQUIRED_COLUMNS = {
-    "impression": ["findings", "impression"],
-    "protocol": ["order_notes", "protocol"],
-    "note_qa": ["note", "question", "answer"],
-}
+
 for _name, _ds in config["datasets"].items():
-    for _col in _REQUIRED_COLUMNS[_ds["task"]]:
+    for _col in TASKS[_ds["task"]].required:
         if _col not in _ds["columns"]:
             raise WorkflowError(
                 f"config: datasets.{_name}.columns.{_col} is required for task "
@@ -29,14 +31,12 @@ for _name, _var in config["variants"].items():
         raise WorkflowError(
             f"config: variants.{_name}.base is {_var['base']!r}, which is not a key of base_models"
         )
-if abs(sum(config["split"][k] for k in ("train", "val", "test")) - 1.0) > 1e-6:
+if abs(sum(config["split"][k] for k in SPLITS) - 1.0) > 1e-6:
     raise WorkflowError("config: split.train + split.val + split.test must add up to 1")
 
-# The code the rules run is a plain package under scripts/, importable without Snakemake; every
-# job (local or submitted) finds it through PYTHONPATH. Keeps bash strict mode. umask 077: every
-# file a job writes (report text, raw or de-identified) is owner-only; so are the folders Snakemake
-# makes for outputs and logs (os.umask here, in Snakemake's own process).
-SCRIPTS = os.path.join(workflow.basedir, "scripts")
+# Every job (local or submitted) finds the radtune package through PYTHONPATH. Keeps bash strict
+# mode. umask 077: every file a job writes (report text, raw or de-identified) is owner-only; so are
+# the folders Snakemake makes for outputs and logs (os.umask here, in Snakemake's own process).
 os.umask(0o077)
 # (The prefix is formatted like a shell command, hence the doubled braces.)
 shell.prefix(
@@ -48,7 +48,6 @@ shell.prefix(
 # Pseudonym key (HMAC of accession numbers and MRNs): resolved once here, so that a missing key with
 # real_data stops the run at start-up. Jobs get the file path or the variable name, never the key;
 # the params carry a one-way fingerprint so that another key reruns ingest.
-sys.path.insert(0, SCRIPTS)
 from radtune.common import RadtuneError, key_fingerprint, load_pseudonym_key
 
 PSEUDONYM_KEY_FILE = os.path.abspath(
@@ -96,6 +95,7 @@ DEID = "results/deid/{dataset}/{shard}.parquet"
 DEID_SHARD_AUDIT = "results/deid/{dataset}/{shard}.audit.tsv"
 DEID_AUDIT = "results/deid/audit.tsv"
 DEID_QUALITY = "results/deid/quality.tsv"
+DEID_SETTINGS = "results/deid/settings.json"
 FILTERED = "results/filter/filtered.parquet"
 FILTER_REPORT = "results/filter/report.tsv"
 SPLIT_ASSIGNED = "results/split/assigned.parquet"
@@ -116,8 +116,6 @@ EVAL = "results/eval.tsv"
 EVAL_BY_GROUP = "results/eval_by_group.tsv"
 EVAL_PLOT = "results/eval.png"
 LOGS = "logs"
-
-SPLITS = ["train", "val", "test"]
 
 
 def piece_ids():
@@ -243,6 +241,26 @@ def get_generate_input(wildcards):
 def as_json(value):
     """Params passed to a script as one JSON argument (a params change reruns the job)."""
     return json.dumps(value, sort_keys=True)
+
+
+# ---- what each job reads from the config (config/schema.yaml: x-rules, x-options; radtune.config_keys) ----
+from radtune.config_keys import Untracked, job_config, load_schema
+
+CONFIG_SCHEMA = load_schema(os.path.join(workflow.basedir, "config", "schema.yaml"))
+
+
+def tracked_config(rule, *section):
+    """JSON of the keys of config[section...] that change `rule`'s output (x-rules): a change reruns its jobs."""
+    return as_json(
+        job_config(config, rule, *section, tracked_only=True, schema=CONFIG_SCHEMA)
+    )
+
+
+def job_options(rule, *section):
+    """Every key of config[section...] `rule` reads, options (x-options) included, for the command line; not
+    compared between runs (Untracked), so with tracked_config beside it only x-rules keys rerun the job.
+    """
+    return Untracked(job_config(config, rule, *section, schema=CONFIG_SCHEMA))
 
 
 def get_table_input(wildcards):

@@ -7,10 +7,13 @@ rule deidentify:
         shard=SHARD,
         # ids unique across the dataset's CSV parts; ancient: a re-check reruns no other part's shards
         ids_checked=ancient(IDS_CHECKED),
-        # this configuration's quality check passes before any shard is de-identified (not ancient:
-        # an ancient input that is being remade stops Snakemake from rerunning these jobs at all)
-        quality=DEID_QUALITY,
-        allow_list=config["deid"]["allow_list"],
+        # what de-identifies (model, threshold, allow-list terms): a change reruns every shard
+        settings=DEID_SETTINGS,
+        # this configuration's quality check passes before any shard is de-identified; ancient: a
+        # new check (other corpus sizes, floors) makes no shard stale. (Snakemake does not look at
+        # a job's own reasons to rerun when an ancient input is being remade: the settings file,
+        # made by its own job, is what carries them here, not params or the allow-list file.)
+        quality=ancient(DEID_QUALITY),
     output:
         data=DEID,
         audit=DEID_SHARD_AUDIT,
@@ -25,10 +28,10 @@ rule deidentify:
         mem_mb=3000,
         runtime=120,
     params:
-        deid=lambda w: as_json(config["deid"]),
+        options=lambda w: job_options("deidentify", "deid"),
     shell:
-        "python -m radtune.deid run --input {input.shard} --allow-list {input.allow_list}"
-        " --params {params.deid:q} --output {output.data} --audit {output.audit} > {log} 2>&1"
+        "python -m radtune.deid run --input {input.shard} --settings {input.settings}"
+        " --params {params.options:q} --output {output.data} --audit {output.audit} > {log} 2>&1"
 
 
 rule deid_audit:
@@ -45,11 +48,29 @@ rule deid_audit:
         "python -m radtune.deid merge-audit --inputs {input:q} --output {output} > {log} 2>&1"
 
 
+# What de-identifies, written once for the quality check and the shard jobs.
+rule deid_settings:
+    input:
+        allow_list=config["deid"]["allow_list"],
+    output:
+        DEID_SETTINGS,
+    log:
+        f"{LOGS}/deid/settings.log",
+    localrule: True
+    conda:
+        "../envs/deid.yaml"
+    params:
+        deid=lambda w: tracked_config("deid_settings", "deid"),
+    shell:
+        "python -m radtune.deid settings --params {params.deid:q} --allow-list {input.allow_list}"
+        " --output {output} > {log} 2>&1"
+
+
 # This configuration's recognizers measured on the two shipped corpora with planted identifiers;
 # refuses (before any shard is de-identified) a threshold/allow-list/model below the recall floor.
 rule deid_quality:
     input:
-        allow_list=config["deid"]["allow_list"],
+        settings=DEID_SETTINGS,
     output:
         report(DEID_QUALITY, caption="../report/deid_quality.rst", category="Data"),
     log:
@@ -60,7 +81,8 @@ rule deid_quality:
         mem_mb=3000,
         runtime=30,
     params:
-        deid=lambda w: as_json(config["deid"]),
+        check=lambda w: tracked_config("deid_quality", "deid"),
+        options=lambda w: job_options("deid_quality", "deid"),
     shell:
-        "python -m radtune.deid_eval --params {params.deid:q} --allow-list {input.allow_list}"
+        "python -m radtune.deid_eval --params {params.options:q} --settings {input.settings}"
         " --output {output} > {log} 2>&1"

@@ -16,7 +16,7 @@ rule generate:
         mem_mb=16000,
         runtime=600,
     params:
-        eval=lambda w: as_json(config["eval"]),
+        eval=lambda w: tracked_config("generate", "eval"),
         n_shards=config["eval"]["shards"],
         finetuned=lambda w, input: (
             f"--finetuned {input.model}" if "model" in input.keys() else ""
@@ -52,14 +52,14 @@ rule baseline:
     log:
         f"{LOGS}/baseline/{{kind}}.log",
     wildcard_constraints:
-        kind="constant|retrieval|extractive",
+        kind="|".join(BASELINE_KINDS),
     conda:
         "../envs/eval.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
     params:
-        eval=lambda w: as_json(config["eval"]),
+        eval=lambda w: tracked_config("baseline", "eval"),
     shell:
         "python -m radtune.baselines --kind {wildcards.kind} --train {input.train} --test {input.test}"
         " --params {params.eval:q} --output {output} > {log} 2>&1"

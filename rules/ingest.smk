@@ -19,18 +19,20 @@ rule ingest:
         mem_mb=4000,
         runtime=60,
     params:
-        spec=lambda w: as_json(config["datasets"][w.dataset]),
-        # The key's file and variable name, never the key (params are kept in .snakemake/); its
-        # one-way fingerprint makes another key rerun ingest.
-        key_file=PSEUDONYM_KEY_FILE,
-        key_env=config["pseudonym_key"]["env"],
+        # the dataset's column mapping, task and delimiter (not its list of CSV files: a new month's
+        # file adds jobs, it does not rerun the others)
+        spec=lambda w: tracked_config("ingest", "datasets", w.dataset),
+        # The key's file and variable name, never the key (params are kept in .snakemake/), and the
+        # limit of a check: options, not tracked. The key's one-way fingerprint is: another key
+        # reruns ingest, the same key moved elsewhere does not.
+        key_file=Untracked(PSEUDONYM_KEY_FILE),
+        key_env=Untracked(config["pseudonym_key"]["env"]),
         key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
-        real_data="--real-data" if config["real_data"] else "",
-        max_field_chars=config["ingest"]["max_field_chars"],
+        max_field_chars=Untracked(config["ingest"]["max_field_chars"]),
     shell:
         "python -m radtune.ingest --dataset {wildcards.dataset} --spec {params.spec:q}"
         " --csv {input.csv:q} --outputs {output.shards:q} --ids-output {output.ids:q}"
-        " --key-file {params.key_file:q} --key-env {params.key_env:q} {params.real_data}"
+        " --key-file {params.key_file:q} --key-env {params.key_env:q} --key-fingerprint {params.key_fingerprint}"
         " --max-field-chars {params.max_field_chars} > {log} 2>&1"
 
 

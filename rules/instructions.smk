@@ -17,7 +17,7 @@ rule instructions:
         mem_mb=8000,
         runtime=60,
     params:
-        instructions=lambda w: as_json(config["instructions"]),
+        instructions=lambda w: tracked_config("instructions", "instructions"),
         seed=config["seed"],
     shell:
         "python -m radtune.instructions --input {input.data} --templates {input.templates}"

@@ -18,7 +18,7 @@ rule score:
         mem_mb=8000,
         runtime=120,
     params:
-        eval=lambda w: as_json(config["eval"]),
+        eval=lambda w: tracked_config("score", "eval"),
     shell:
         "python -m radtune.score --predictions {input.predictions} --train {input.train}"
         " --params {params.eval:q} --output {output} > {log} 2>&1"
@@ -47,7 +47,8 @@ rule judge:
         mem_mb=8000,
         runtime=240,
     params:
-        judge=lambda w: as_json(config["eval"]["judge"]),
+        tracked=lambda w: tracked_config("judge", "eval", "judge"),
+        judge=lambda w: job_options("judge", "eval", "judge"),
     shell:
         "python -m radtune.judge --predictions {input.predictions} --prompt {input.prompt}"
         " --params {params.judge:q} --output {output} > {log} 2>&1"
@@ -70,7 +71,7 @@ rule table:
         mem_mb=4000,
         runtime=30,
     params:
-        eval=lambda w: as_json(config["eval"]),
+        eval=lambda w: tracked_config("table", "eval"),
         judge=lambda w, input: (
             f"--judge {' '.join(input.judge)}" if "judge" in input.keys() else ""
         ),

@@ -16,7 +16,7 @@ rule split:
         mem_mb=8000,
         runtime=60,
     params:
-        split=lambda w: as_json(config["split"]),
+        split=lambda w: tracked_config("split", "split"),
         seed=config["seed"],
     shell:
         "python -m radtune.split --input {input} --params {params.split:q} --seed {params.seed}"

@@ -21,7 +21,8 @@ rule tokenize:
         mem_mb=8000,
         runtime=60,
     params:
-        tokenize=lambda w: as_json(config["tokenize"]),
+        tracked=lambda w: tracked_config("tokenize", "tokenize"),
+        tokenize=lambda w: job_options("tokenize", "tokenize"),
     shell:
         "python -m radtune.tokenize --input {input.data} --model {input.base}"
         " --params {params.tokenize:q} --output {output.data} --stats {output.stats} > {log} 2>&1"

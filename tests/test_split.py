@@ -6,11 +6,12 @@ import json
 
 import polars as pl
 import pytest
+from _config import schema_defaults
 
 from radtune.common import InputError
 from radtune.split import LeakageError, check_overlap, group_rows, main, normalise_input, split_frame
 
-PARAMS = {"train": 0.8, "val": 0.1, "test": 0.1, "keep_train_duplicates": True}
+PARAMS = {**schema_defaults("split"), "train": 0.8, "val": 0.1, "test": 0.1, "keep_train_duplicates": True}
 
 
 def frame(inputs: list[str], patients: list[str | None] | None = None) -> pl.DataFrame:

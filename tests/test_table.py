@@ -10,6 +10,7 @@ import pytest
 
 from radtune import score, table
 from radtune.common import InputError, RadtuneError
+from radtune.formats import SCORE_DECIMALS, write_tsv
 
 N = 60
 
@@ -21,7 +22,7 @@ def _scores(path, model, rouge_l, group_of=lambda i: "CT" if i % 2 else "MR"):
          "encoder_layer": 6}
         for i, v in enumerate(rouge_l)
     ]  # fmt: skip
-    score.write_tsv(path, rows, score.COLUMNS)
+    write_tsv(path, rows, score.COLUMNS, decimals=SCORE_DECIMALS)
     return str(path)
 
 
@@ -31,7 +32,7 @@ def _protocol(path, model, pairs):
          "similarity": 1.0 if r == p else 0.3, "ref_label": r, "pred_label": p, "encoder": "minilm", "encoder_layer": 6}
         for i, (r, p) in enumerate(pairs)
     ]  # fmt: skip
-    score.write_tsv(path, rows, score.COLUMNS)
+    write_tsv(path, rows, score.COLUMNS, decimals=SCORE_DECIMALS)
     return str(path)
 
 
@@ -115,7 +116,7 @@ def test_judge_columns(tmp_path, files):
         for i in range(N)
     ]  # fmt: skip
     jpath = tmp_path / "j.tsv"
-    score.write_tsv(jpath, jrows, judge.COLUMNS)
+    write_tsv(jpath, jrows, judge.COLUMNS, decimals=SCORE_DECIMALS)
     rows, _, _ = _run(tmp_path, files, judge=[str(jpath)])
     by = {r["model"]: r for r in rows}
     assert float(by["lora"]["judge_score"]) == 8.0 and by["lora"]["judge_n"] == str(40)
@@ -144,7 +145,7 @@ def _with_diagnostics(path, model, refs, preds, train):
         v = float(r["reference"].strip() == r["prediction"].strip())
         rows.append({**r, **d, "rouge1": v, "rouge2": v, "rouge_l": v, "bertscore_p": v, "bertscore_r": v,
                      "bertscore_f1": v, "encoder": "minilm", "encoder_layer": 6})  # fmt: skip
-    score.write_tsv(path, rows, score.COLUMNS)
+    write_tsv(path, rows, score.COLUMNS, decimals=SCORE_DECIMALS)
     return str(path)
 
 

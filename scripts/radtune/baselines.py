@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from radtune.common import RadtuneError, json_arg, read_jsonl, run_main, write_jsonl
-from radtune.generate import output_row, select_examples
+from radtune.common import BASELINE_KINDS, RadtuneError, json_arg, read_jsonl, run_main
+from radtune.formats import prediction_row, write_predictions
+from radtune.generate import select_examples
+from radtune.tasks import TASKS
 
 log = logging.getLogger("radtune.baselines")
 
-KINDS = ("constant", "retrieval", "extractive")
+KINDS = BASELINE_KINDS
 FIELDS = ["id", "task", "reference", "input_text"]
 
 
@@ -121,8 +123,9 @@ def predict(kind: str, train: list[dict[str, Any]], test: list[dict[str, Any]]) 
         if not tr:
             raise RadtuneError(f"task {task!r} has {len(rows)} test examples but no train examples")
         k = kind
-        if kind == "extractive" and task != "impression":
-            log.info("extractive baseline applies to the impression task only: task %s falls back to constant", task)
+        if kind == "extractive" and not (task in TASKS and TASKS[task].extractive_baseline):
+            only = ", ".join(n for n, t in TASKS.items() if t.extractive_baseline)
+            log.info("extractive baseline applies to the %s task only: task %s falls back to constant", only, task)
             k = "constant"
         t0 = time.perf_counter()
         out = {"constant": constant, "retrieval": retrieval, "extractive": extractive}[k](tr, rows)
@@ -144,7 +147,8 @@ def main(argv: list[str] | None = None) -> None:
     train = read_rows(args.train)
     test = select_examples(read_rows(args.test), params.get("max_examples"))  # same examples as the LLMs
     preds = predict(args.kind, train, test)
-    n = write_jsonl(args.output, (output_row(r, f"baseline_{args.kind}", p) for r, p in zip(test, preds, strict=True)))
+    rows = (prediction_row(r, f"baseline_{args.kind}", p) for r, p in zip(test, preds, strict=True))
+    n = write_predictions(args.output, rows)
     log.info("wrote %d baseline_%s predictions", n, args.kind)
 
 

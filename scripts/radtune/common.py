@@ -21,6 +21,11 @@ from typing import Any
 
 log = logging.getLogger("radtune")
 
+# The data splits (results/data/{split}.jsonl, in this order) and the reference baselines' kinds (rows
+# baseline_<kind> of eval.tsv; config/schema.yaml eval.models.baselines lists the same, checked by a test).
+SPLITS = ("train", "val", "test")
+BASELINE_KINDS = ("constant", "retrieval", "extractive")
+
 
 class RadtuneError(Exception):
     """An error the user can act on. Printed without a traceback; never carries patient text."""
@@ -242,13 +247,17 @@ def _create_key_file(path: Path) -> None:
         os.unlink(tmp)
 
 
-def load_pseudonym_key(file: str | os.PathLike | None, env: str | None, *, real_data: bool) -> bytes:
+def load_pseudonym_key(
+    file: str | os.PathLike | None, env: str | None, *, real_data: bool, create: bool | None = None
+) -> bytes:
     """The secret that keys report/patient pseudonyms; never logged, never passed on a command line.
 
     From the environment variable `env` when it is set, else from `file`. A missing file is created
     (random, 0600, logged by path) only for demo data: with `real_data` it is an error, since a lost or
     silently new key would make ids and splits unreproducible and a key must be kept deliberately.
+    `create=False` never creates one (a job: the workflow made or checked the key at start-up).
     """
+    create = not real_data if create is None else create
     if env and os.environ.get(env, "").strip():
         key, source = os.environ[env].strip().encode("utf-8"), f"environment variable {env}"
     else:
@@ -257,7 +266,7 @@ def load_pseudonym_key(file: str | os.PathLike | None, env: str | None, *, real_
         path = Path(file).expanduser()
         source = f"pseudonym key file {path}"
         if not path.exists():
-            if real_data:
+            if not create:
                 raise RadtuneError(
                     f"{source} does not exist{f' and {env} is not set' if env else ''}: with real_data: true "
                     "radtune never makes a key. Create one outside the repository and results/ and keep it "

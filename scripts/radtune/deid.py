@@ -26,6 +26,7 @@ from radtune.recognizers import (  # noqa: F401  (re-exported: the recognizer ta
     ner_word_forms,
     trim_span,
 )
+from radtune.tasks import TASKS
 
 log = logging.getLogger("radtune.deid")
 
@@ -81,12 +82,6 @@ NER_IGNORE = [
     "LAW",
     "LANGUAGE",
 ]
-# The text columns of each task that are de-identified (the protocol label is a class, kept as is).
-TASK_TEXT_COLUMNS = {
-    "impression": ["findings", "impression"],
-    "protocol": ["order_notes"],
-    "note_qa": ["note", "question", "answer"],
-}
 PASSTHROUGH = ["id", "dataset", "task", "line", "source", "patient_key", "exam_code", "exam_description"]
 
 
@@ -186,11 +181,12 @@ class Deidentifier:
         self.n_process = n_process
 
     @classmethod
-    def from_params(cls, params: dict[str, Any], allow_list: str | Path) -> Deidentifier:
-        """The de-identifier a config's `deid` section describes (the de-id jobs and the quality check share it)."""
+    def from_params(cls, params: dict[str, Any], allow_list: str | Path | Iterable[str]) -> Deidentifier:
+        """The de-identifier a config's `deid` section describes (the de-id jobs and the quality check share it);
+        `allow_list`: the allow-list file, or its terms (from a settings file, see write_settings)."""
         return cls(
             spacy_model=params["spacy_model"],
-            allow_list=load_allow_list(allow_list),
+            allow_list=load_allow_list(allow_list) if isinstance(allow_list, (str, Path)) else set(allow_list),
             score_threshold=float(params["score_threshold"]),
             batch_size=int(params["batch_size"]),
             n_process=int(params["n_process"]),
@@ -318,8 +314,8 @@ def merge_overlaps(results: list[Any]) -> list[Any]:
 
 # ---- shard files ------------------------------------------------------------------------------------------------
 def text_columns(columns: Sequence[str], task: str | None) -> list[str]:
-    """Free-text columns of a shard: the task's text fields (not the protocol label) and every ctx_* column."""
-    fields = TASK_TEXT_COLUMNS.get(task or "", [])
+    """Free-text columns of a shard: the task's text fields (Task.deid_columns: not a label) and every ctx_* column."""
+    fields = list(TASKS[task].deid_columns) if task in TASKS else []
     return fields + [c for c in columns if c.startswith("ctx_")]
 
 
@@ -334,7 +330,7 @@ def deidentify_frame(df: Any, deid: Deidentifier, path: str | Path) -> tuple[Any
     if len(tasks) > 1:
         raise InputError(path, f"one task per shard expected, found {len(tasks)}", column="task")
     task = tasks[0] if tasks else None
-    if task is not None and task not in TASK_TEXT_COLUMNS:
+    if task is not None and task not in TASKS:
         raise InputError(path, f"unknown task {task!r}", column="task")
     cols = text_columns(df.columns, task)
     for col in cols:
@@ -369,7 +365,11 @@ def write_audit(path: str | Path, dataset: str, shard: str, audit: dict[tuple[st
 
 
 def run(
-    input_path: str | Path, output: str | Path, audit_path: str | Path, allow_list: str | Path, params: dict
+    input_path: str | Path,
+    output: str | Path,
+    audit_path: str | Path,
+    allow_list: str | Path | Iterable[str],
+    params: dict,
 ) -> dict[tuple[str, str], int]:
     """De-identify one shard parquet into `output` and write its audit; both or neither are written."""
     import polars as pl
@@ -394,6 +394,29 @@ def run(
         write_audit(audit_path, p.parent.name, p.stem, audit, df.height)
     log.info("de-identified %d rows; %d spans replaced", df.height, sum(audit.values()))
     return audit
+
+
+def write_settings(params: dict[str, Any], allow_list: str | Path, output: str | Path) -> dict[str, Any]:
+    """What de-identifies - spaCy model, NER threshold and the allow-list's terms - as one JSON file that the
+    quality check and every de-identification job read, so both use the same configuration (and a new quality
+    check alone does not make de-identified shards stale; see rules/deid.smk)."""
+    settings = {
+        "spacy_model": params["spacy_model"],
+        "score_threshold": float(params["score_threshold"]),
+        "allow_list": sorted(load_allow_list(allow_list)),
+    }
+    with atomic_path(output) as tmp:
+        Path(tmp).write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return settings
+
+
+def load_settings(path: str | Path, options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Params (settings file + the job's options: batch_size, n_process) and allow-list terms of a job."""
+    try:
+        settings = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(path, f"cannot read de-identification settings ({type(exc).__name__})") from None
+    return {**options, **settings}, settings["allow_list"]
 
 
 def merge_audit(inputs: Sequence[str | Path], output: str | Path) -> None:
@@ -421,17 +444,30 @@ def main(argv: list[str] | None = None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="de-identify one shard")
     r.add_argument("--input", required=True)
-    r.add_argument("--allow-list", required=True)
-    r.add_argument("--params", required=True, help="JSON of config['deid']")
+    r.add_argument("--settings", help="settings file (written by `settings`); else --allow-list and --params say all")
+    r.add_argument("--allow-list")
+    r.add_argument("--params", required=True, help="JSON of config['deid'] (with --settings: batch_size, n_process)")
     r.add_argument("--output", required=True)
     r.add_argument("--audit", required=True)
+    st = sub.add_parser("settings", help="write the settings file the quality check and the shard jobs read")
+    st.add_argument("--params", required=True, help="JSON: spacy_model, score_threshold")
+    st.add_argument("--allow-list", required=True)
+    st.add_argument("--output", required=True)
     m = sub.add_parser("merge-audit", help="sum shard audits")
     m.add_argument("--inputs", nargs="+", required=True)
     m.add_argument("--output", required=True)
     a = ap.parse_args(argv)
     if a.cmd == "run":
         params = json_arg(a.params, "--params")
-        run(a.input, a.output, a.audit, a.allow_list, params)
+        if a.settings:
+            params, allow = load_settings(a.settings, params)
+        elif a.allow_list:
+            allow = a.allow_list
+        else:
+            ap.error("run needs --settings or --allow-list")
+        run(a.input, a.output, a.audit, allow, params)
+    elif a.cmd == "settings":
+        write_settings(json_arg(a.params, "--params"), a.allow_list, a.output)
     else:
         merge_audit(a.inputs, a.output)
 

@@ -16,7 +16,6 @@ objects with `.start`, `.end` (and optionally `.entity_type`), e.g. Presidio res
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import re
 import time
@@ -26,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from radtune.common import RadtuneError, atomic_path, json_arg, run_main
+from radtune.common import RadtuneError, json_arg, run_main
+from radtune.formats import write_tsv
 
 log = logging.getLogger("radtune.deid_eval")
 
@@ -252,7 +252,9 @@ def unmet_targets(sc: DeidScore) -> list[str]:
 QUALITY_COLUMNS = ["corpus", "kind", "planted", "found", "recall", "survived"]
 
 
-def quality_check(params: dict[str, Any], allow_list: str | Path, output: str | Path) -> dict[str, DeidScore]:
+def quality_check(
+    params: dict[str, Any], allow_list: str | Path | Iterable[str], output: str | Path
+) -> dict[str, DeidScore]:
     """Measure this configuration's de-identification on both shipped corpora; refuse it below the floor.
 
     Writes `output` (per corpus and kind: planted, found, recall, survived; plus overall, precision and
@@ -267,9 +269,9 @@ def quality_check(params: dict[str, Any], allow_list: str | Path, output: str | 
     deid = Deidentifier.from_params(params, allow_list)
     corpora = {
         "synthetic": synthetic_corpus(
-            int(qc.get("synthetic_reports", 100)), int(qc.get("synthetic_reports", 100)) // 4, int(qc.get("seed", 2026))
+            int(qc["synthetic_reports"]), int(qc["synthetic_reports"]) // 4, int(qc["seed"])
         ),  # fmt: skip
-        "heldout": heldout_corpus(int(qc.get("heldout_reports", 100))),
+        "heldout": heldout_corpus(int(qc["heldout_reports"])),
     }
     scores = {name: score_deid(deid, *corpus)[0] for name, corpus in corpora.items()}
     rows = []
@@ -292,20 +294,27 @@ def quality_check(params: dict[str, Any], allow_list: str | Path, output: str | 
             f"de-identification with this configuration finds too few planted identifiers ({figures}): check "
             "deid.score_threshold, deid.allow_list and deid.spacy_model; no report was de-identified"
         )
-    with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-        w.writerow(QUALITY_COLUMNS)
-        w.writerows(rows)
+    write_tsv(output, rows, QUALITY_COLUMNS)
     return scores
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m radtune.deid_eval", description=quality_check.__doc__)
-    ap.add_argument("--params", required=True, help="JSON of config['deid']")
-    ap.add_argument("--allow-list", required=True)
+    ap.add_argument("--settings", help="settings file (python -m radtune.deid settings); else --allow-list")
+    ap.add_argument("--allow-list")
+    ap.add_argument("--params", required=True, help="JSON of config['deid'] (with --settings: the rest of it)")
     ap.add_argument("--output", required=True)
     a = ap.parse_args(argv)
-    quality_check(json_arg(a.params, "--params"), a.allow_list, a.output)
+    params = json_arg(a.params, "--params")
+    if a.settings:
+        from radtune.deid import load_settings
+
+        params, allow = load_settings(a.settings, params)
+    elif a.allow_list:
+        allow = a.allow_list
+    else:
+        ap.error("needs --settings or --allow-list")
+    quality_check(params, allow, a.output)
 
 
 if __name__ == "__main__":

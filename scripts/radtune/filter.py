@@ -14,7 +14,9 @@ import polars as pl
 import yaml
 
 from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
+from radtune.frames import per_task
 from radtune.instructions import rendered_columns
+from radtune.tasks import TASKS
 
 log = logging.getLogger("radtune.filter")
 
@@ -31,12 +33,6 @@ STEPS = [
     "dropped_too_long",
     "rows_out",
 ]
-
-
-# Task text columns boilerplate is stripped from: outputs always (the protocol label is a label, not text),
-# inputs with filter.boilerplate.inputs.
-BOILERPLATE_OUTPUTS = {"impression": "impression", "note_qa": "answer"}
-BOILERPLATE_INPUTS = {"impression": "findings", "protocol": "order_notes", "note_qa": "note"}
 
 
 # ---- sign-off / communication boilerplate ------------------------------------------------------------------
@@ -130,13 +126,17 @@ def strip_boilerplate(text: str | None, patterns: dict[str, re.Pattern[str]]) ->
 def apply_boilerplate(
     df: pl.DataFrame, patterns: dict[str, re.Pattern[str]], inputs: bool
 ) -> tuple[pl.DataFrame, Counter[tuple[str, str, str]]]:
-    """Strip boilerplate from each task's output column (and input column with `inputs`) in place.
+    """Strip boilerplate from each task's output column (and input column with `inputs`) in place: the columns
+    Task.boilerplate_output / boilerplate_input name (not a label).
 
     Returns the frame, with `_bp_emptied_in` / `_bp_emptied_out` (the text was there and nothing is left),
     and counts of removed sentences per (dataset, side, pattern name)."""
     counts: Counter[tuple[str, str, str]] = Counter()
     emptied = {"in": [False] * df.height, "out": [False] * df.height}
-    sides = [("out", BOILERPLATE_OUTPUTS)] + ([("in", BOILERPLATE_INPUTS)] if inputs else [])
+    outputs = {n: t.boilerplate_output for n, t in TASKS.items() if t.boilerplate_output}
+    sides = [("out", outputs)]
+    if inputs:
+        sides.append(("in", {n: t.boilerplate_input for n, t in TASKS.items() if t.boilerplate_input}))
     tasks, datasets = df["task"].to_list(), df["dataset"].to_list()
     for side, columns in sides:
         for col in sorted(set(columns.values())):
@@ -170,32 +170,20 @@ def normalise_ws(expr: pl.Expr) -> pl.Expr:
 
 
 def word_count(expr: pl.Expr) -> pl.Expr:
-    """Words in whitespace-normalised text (0 for null); the note_qa input has one "\n" between its parts."""
+    """Words in whitespace-normalised text (0 for null); a joined input has Task.input_sep between its parts."""
     return (expr.str.count_matches(r"\s") + 1).fill_null(0)
 
 
+def _joined(cols: tuple[str, ...], sep: str) -> pl.Expr:
+    """The input columns joined by `sep`; null when one of them is."""
+    return pl.col(cols[0]) if len(cols) == 1 else pl.concat_str([pl.col(c) for c in cols], separator=sep)
+
+
 def task_texts() -> list[pl.Expr]:
-    """input_text / output_text per task (docs/data-formats.md), from normalised columns."""
-    task = pl.col("task")
-    note_q = pl.when(pl.col("note").is_not_null() & pl.col("question").is_not_null()).then(
-        pl.col("note") + "\n" + pl.col("question")
-    )
-    input_text = (
-        pl.when(task == "impression")
-        .then(pl.col("findings"))
-        .when(task == "protocol")
-        .then(pl.col("order_notes"))
-        .when(task == "note_qa")
-        .then(note_q)
-    )
-    output_text = (
-        pl.when(task == "impression")
-        .then(pl.col("impression"))
-        .when(task == "protocol")
-        .then(pl.col("protocol"))
-        .when(task == "note_qa")
-        .then(pl.col("answer"))
-    )
+    """input_text / output_text per task (docs/data-formats.md), from normalised columns: Task.inputs joined by
+    Task.input_sep (null when one of them is), and Task.output."""
+    input_text = per_task({n: _joined(t.inputs, t.input_sep) for n, t in TASKS.items()})
+    output_text = per_task({n: pl.col(t.output) for n, t in TASKS.items()})
     return [input_text.alias("input_text"), output_text.alias("output_text")]
 
 
@@ -213,7 +201,7 @@ def load_shards(paths: list[str]) -> pl.LazyFrame:
         frames.append(pl.scan_parquet(p))
     if not frames:
         raise RadtuneError("filter: no input shards")
-    text_cols = ["findings", "impression", "order_notes", "protocol", "note", "question", "answer"]
+    text_cols = list(dict.fromkeys(c for t in TASKS.values() for c in t.required))
     lf = pl.concat(frames, how="diagonal_relaxed")
     have = set(lf.collect_schema().names())
     return lf.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in text_cols if c not in have)
@@ -264,6 +252,10 @@ def filter_rows(
         too_long = too_long | (in_words > int(max_in))
     if max_out is not None:
         too_long = too_long | (out_words > int(max_out))
+    short = pl.lit(False)  # Task.min_words_column
+    for name, t in TASKS.items():
+        if t.min_words_column:
+            short = short | ((pl.col("task") == name) & (word_count(pl.col(t.min_words_column)) < min_words))
     # One reason per dropped row, in the order of STEPS; duplicates are judged among the rows that survive
     # the earlier steps (sorted by id, so the first by id is kept), then length among the rest.
     df = df.with_columns(
@@ -273,7 +265,7 @@ def filter_rows(
         .then(pl.lit("dropped_missing_output"))
         .when(pl.col("input_text").is_null() | pl.col("output_text").is_null())
         .then(pl.lit("dropped_boilerplate_only"))
-        .when((pl.col("task") == "impression") & (word_count(pl.col("findings")) < min_words))
+        .when(short)
         .then(pl.lit("dropped_short_findings"))
     ).drop("_bp_emptied_in", "_bp_emptied_out")
     dropped = df.filter(pl.col("_reason").is_not_null())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -17,3 +18,13 @@ def read_parquet(path: str | os.PathLike, required: Sequence[str] = ()) -> pl.Da
         if col not in df.columns:
             raise InputError(path, "required column missing", column=col)
     return df
+
+
+def per_task(exprs: dict[str, pl.Expr]) -> pl.Expr:
+    """exprs[task] on the rows of each task (column `task`; null on a task exprs does not name): one when/then
+    chain built from radtune.tasks.TASKS."""
+    chain: Any = None
+    for name, expr in exprs.items():
+        cond = pl.col("task") == name
+        chain = pl.when(cond).then(expr) if chain is None else chain.when(cond).then(expr)
+    return pl.lit(None, dtype=pl.String) if chain is None else chain

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from radtune.common import InputError, RadtuneError, iter_jsonl, json_arg, run_main, write_jsonl
+from radtune.common import InputError, RadtuneError, iter_jsonl, json_arg, run_main
+from radtune.formats import prediction_row, write_predictions
 
 log = logging.getLogger("radtune.generate")
 
@@ -47,18 +48,6 @@ def strip_prepend(prediction: str, prepend: str | None) -> str:
     if prepend and p.lower().startswith(prepend.lower()):
         p = p[len(prepend) :].strip()
     return p
-
-
-def output_row(row: dict[str, Any], model_name: str, prediction: str) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "model": model_name,
-        "task": row["task"],
-        "group": row.get("group") or "all",
-        "reference": row["reference"],
-        "prediction": prediction,
-        "input_text": row.get("input_text", ""),
-    }
 
 
 def _device_dtype():
@@ -206,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--finetuned", help="results/models/{variant}: adapter or full model")
     ap.add_argument("--test", required=True)
     ap.add_argument("--shard", type=int, default=0)
-    ap.add_argument("--n-shards", type=int, default=1)
+    ap.add_argument("--n-shards", type=int, required=True, help="eval.shards")
     ap.add_argument("--params", required=True, help="config['eval'] as JSON")
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
@@ -216,13 +205,14 @@ def main(argv: list[str] | None = None) -> None:
         raise RadtuneError(f"base model folder {args.base} does not exist")
     if args.finetuned and not Path(args.finetuned).is_dir():
         raise RadtuneError(f"fine-tuned model folder {args.finetuned} does not exist")
-    if params.get("backend", "hf") == "vllm":
+    if params["backend"] == "vllm":
         check_vllm()
+    # max_examples: a null (no cap) is left out of a job's config (radtune.config_keys.job_config)
     rows = select_examples(read_test(args.test), params.get("max_examples"), args.shard, args.n_shards)
     log.info("shard %d/%d: %d test examples", args.shard, args.n_shards, len(rows))
-    max_new = int(params.get("max_new_tokens", 128))
+    max_new = int(params["max_new_tokens"])
     t0 = time.perf_counter()
-    if params.get("backend", "hf") == "vllm":
+    if params["backend"] == "vllm":
         from transformers import AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(str(tokenizer_source(args.base, args.finetuned)))
@@ -231,15 +221,15 @@ def main(argv: list[str] | None = None) -> None:
         model, tok = load_model(args.base, args.finetuned)
         log.info("model loaded in %.1f s", time.perf_counter() - t0)
         t0 = time.perf_counter()
-        preds = generate_hf(model, tok, render_prompts(rows, tok), max_new, int(params.get("batch_size", 8)))
+        preds = generate_hf(model, tok, render_prompts(rows, tok), max_new, int(params["batch_size"]))
     dt = time.perf_counter() - t0
     stripped = 0
     out = []
     for row, pred in zip(rows, preds, strict=True):
         clean = strip_prepend(pred, row.get("prepend"))
         stripped += clean != pred.strip()
-        out.append(output_row(row, args.model_name, clean))
-    write_jsonl(args.output, out)
+        out.append(prediction_row(row, args.model_name, clean))
+    write_predictions(args.output, out)
     log.info(
         "generated %d predictions in %.1f s (%.2f examples/s); prepend phrase stripped from %d",
         len(out),

@@ -21,18 +21,15 @@ from radtune.common import (
     RadtuneError,
     atomic_path,
     json_arg,
+    key_fingerprint,
     keyed_hash,
     load_pseudonym_key,
     run_main,
 )
+from radtune.tasks import TASKS
 
 log = logging.getLogger("radtune.ingest")
 
-TASK_FIELDS: dict[str, list[str]] = {
-    "impression": ["findings", "impression"],
-    "protocol": ["order_notes", "protocol"],
-    "note_qa": ["note", "question", "answer"],
-}
 STRUCTURED_FIELDS = ["exam_code", "exam_description"]
 # Date formats accepted for the mapped `date` column (validated, never written on).
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y", "%Y%m%d"]
@@ -57,7 +54,7 @@ def output_schema(spec: dict[str, Any]) -> dict[str, pl.DataType]:
         "source": pl.String(),
         "patient_key": pl.String(),
     }
-    for name in STRUCTURED_FIELDS + TASK_FIELDS[spec["task"]]:
+    for name in [*STRUCTURED_FIELDS, *TASKS[spec["task"]].required]:
         schema[name] = pl.String()
     for header in spec["columns"].get("context", []):
         name = context_column(header)
@@ -301,7 +298,7 @@ def canonical_rows(
         out["patient_key"] = [keyed.get(p) if p is not None else None for p in pids]
     else:
         out["patient_key"] = [None] * n
-    for field in STRUCTURED_FIELDS + TASK_FIELDS[spec["task"]]:
+    for field in [*STRUCTURED_FIELDS, *TASKS[spec["task"]].required]:
         out[field] = col(field) if field in columns else [None] * n
     for header in columns.get("context", []):
         s = raw.get_column(header)
@@ -336,7 +333,7 @@ def ingest(
     `ids_output` (optional) gets the keyed ids with their file and line (no text), for `check_ids`
     across the CSV parts of a dataset that other jobs ingest.
     """
-    if spec.get("task") not in TASK_FIELDS:
+    if spec.get("task") not in TASKS:
         raise RadtuneError(f"dataset {dataset}: unknown task {spec.get('task')!r}")
     output_schema(spec)  # config problems first, before any file is read
     frames = [
@@ -409,10 +406,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--key-file", help="file holding the pseudonym key (the key itself never goes on a command line)")
     ap.add_argument("--key-env", default="RADTUNE_PSEUDONYM_KEY", help="environment variable with the key (wins)")
     ap.add_argument("--real-data", action="store_true", help="never create a missing key file")
+    ap.add_argument(
+        "--key-fingerprint",
+        help="the key's fingerprint the workflow planned with (rules/common.smk): the job never creates a key and "
+        "stops if the one it finds differs",
+    )
     ap.add_argument("--max-field-chars", type=int, default=MAX_FIELD_CHARS)
     args = ap.parse_args(argv)
     spec = json_arg(args.spec, "--spec")
-    key = load_pseudonym_key(args.key_file, args.key_env, real_data=args.real_data)
+    planned = args.key_fingerprint
+    create = not (args.real_data or planned)
+    key = load_pseudonym_key(args.key_file, args.key_env, real_data=args.real_data, create=create)
+    if planned and key_fingerprint(key) != planned:
+        raise RadtuneError(
+            f"the pseudonym key this job found ({args.key_env} or {args.key_file}) is not the one the workflow was "
+            "started with: a key changed during the run; start it again"
+        )
     ingest(
         args.dataset,
         spec,

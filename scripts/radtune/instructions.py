@@ -10,14 +10,12 @@ from typing import Any
 import polars as pl
 import yaml
 
-from radtune.common import InputError, RadtuneError, hash_fraction, json_arg, run_main, write_jsonl
-from radtune.frames import read_parquet
+from radtune.common import SPLITS, InputError, RadtuneError, hash_fraction, json_arg, run_main, write_jsonl
+from radtune.frames import per_task, read_parquet
+from radtune.tasks import TASKS, Task
 
 log = logging.getLogger("radtune.instructions")
 
-SPLITS = ("train", "val", "test")
-TASKS = ("impression", "protocol", "note_qa")
-PREPEND_TASKS = {"impression"}  # never before a protocol label; a QA answer is not a summary either
 REQUIRED_COLUMNS = ["id", "dataset", "task", "input_text", "output_text", "split"]
 DEFAULT_SYSTEM_PROMPT = "You are an expert radiologist."
 
@@ -85,19 +83,18 @@ def body_expr(df: pl.DataFrame) -> pl.Expr:
     )
     ctx = [_labelled(context_label(c), pl.col(c)) for c in rendered_columns(df.columns) if c.startswith("ctx_")]
     header = pl.concat_str([exam, *ctx], separator="\n", ignore_nulls=True)
-    task = pl.col("task")
-    main_text = (
-        pl.when(task == "impression")
-        .then(pl.lit("Findings: ") + pl.col("input_text"))
-        .when(task == "protocol")
-        .then(pl.lit("Order notes: ") + pl.col("input_text"))
-        .otherwise(
-            pl.concat_str(
-                [pl.lit("Note: "), _col(df, "note"), pl.lit("\n\nQuestion: "), _col(df, "question")]
-            ).fill_null(pl.lit("Note and question: ") + pl.col("input_text"))
-        )
-    )
+    main_text = per_task({name: task_input_expr(df, t) for name, t in TASKS.items()})
     return pl.when(header == "").then(main_text).otherwise(header + "\n\n" + main_text)
+
+
+def task_input_expr(df: pl.DataFrame, task: Task) -> pl.Expr:
+    """The task input as the prompt shows it: "Findings: <input_text>"; with Task.input_labels each input column
+    labelled on its own ("Note: ...\n\nQuestion: ..."), or, without those columns, "Note and question: <input_text>"."""
+    whole = pl.lit(task.input_label + ": ") + pl.col("input_text")
+    if not task.input_labels:
+        return whole
+    parts = [pl.lit(label + ": ") + _col(df, c) for label, c in zip(task.input_labels, task.inputs, strict=True)]
+    return pl.concat_str(parts, separator="\n\n").fill_null(whole)
 
 
 def build_examples(
@@ -105,6 +102,8 @@ def build_examples(
 ) -> dict[str, list[dict[str, Any]]]:
     """Chat examples per split, in id order. Choices depend on (seed, id) only, never on row order."""
     for task in sorted(df["task"].unique().to_list()):
+        if task not in TASKS:
+            raise RadtuneError(f"unknown task {task!r} (expected one of {', '.join(TASKS)})")
         if task not in templates:
             raise RadtuneError(f"no instruction templates for task {task!r} (add a list for it to the templates file)")
     prob = float(params.get("prepend_prob", 0.3))
@@ -120,7 +119,7 @@ def build_examples(
         t = int(hash_fraction(seed, rid, "template") * len(templates[task]))
         chosen.append(t)
         instruction.append(templates[task][t])
-        use = bool(phrases) and task in PREPEND_TASKS and hash_fraction(seed, rid, "prepend") < prob
+        use = bool(phrases) and TASKS[task].prepend and hash_fraction(seed, rid, "prepend") < prob
         prepends.append(phrases[int(hash_fraction(seed, rid, "prepend_phrase") * len(phrases))] if use else None)
     prepend = pl.Series(prepends, dtype=pl.String)
     frame = df.select(

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from radtune.common import InputError, RadtuneError, json_arg, run_main
+from radtune.formats import SCORE_DECIMALS, read_predictions, write_tsv
 from radtune.generate import select_examples
 from radtune.metrics import collapse_ws
-from radtune.score import read_predictions, write_tsv
 
 log = logging.getLogger("radtune.judge")
 
@@ -110,19 +110,19 @@ class OpenAIJudge:
         if not params.get("base_url") or not params.get("model"):
             raise RadtuneError("judge backend 'openai' needs eval.judge.base_url and eval.judge.model")
         self.model = params["model"]
-        self.retries = int(params.get("retries", 3))
+        self.retries = int(params["retries"])
         self.backoff_s = backoff_s
         headers = {"Content-Type": "application/json"}
-        key_env = params.get("api_key_env", "RADTUNE_JUDGE_API_KEY")
+        key_env = params["api_key_env"]
         if os.environ.get(key_env):
             headers["Authorization"] = f"Bearer {os.environ[key_env]}"
         else:
             log.warning("environment variable %s is not set: calling the endpoint without an API key", key_env)
-        self.trust_env = bool(params.get("use_env_proxy", False))
+        self.trust_env = bool(params["use_env_proxy"])
         self.client = httpx.Client(
             base_url=params["base_url"].rstrip("/") + "/",
             headers=headers,
-            timeout=float(params.get("timeout_s", 60)),
+            timeout=float(params["timeout_s"]),
             trust_env=self.trust_env,
         )
         self._httpx = httpx
@@ -227,10 +227,10 @@ def judge_rows(rows: list[dict[str, Any]], template: str, ask: Callable[[str], s
 
 def check(params: dict[str, Any]) -> None:
     """Start-of-run check of the configured judge (`python -m radtune.judge --check --params ...`)."""
-    if params.get("backend", "none") == "openai":
+    if params["backend"] == "openai":
         OpenAIJudge(params).check_endpoint()
         log.info("judge endpoint answered a one-token test completion")
-    elif params.get("backend") == "local":
+    elif params["backend"] == "local":
         path = params.get("path")
         if not path or not Path(path).is_dir():
             raise RadtuneError(f"judge backend 'local' needs eval.judge.path to be a model folder (got {path!r})")
@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None, backoff_s: float = BACKOFF_S) -> None:
         ap.error(f"the following arguments are required: {', '.join(missing)}")
     template = read_prompt(args.prompt)
     rows = select_examples(read_predictions(args.predictions), params.get("max_examples"))
-    backend = params.get("backend", "none")
+    backend = params["backend"]
     if backend == "openai":
         ask: Callable[[str], str] = OpenAIJudge(params, backoff_s=backoff_s)
         ask.check_endpoint()  # type: ignore[attr-defined]
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None, backoff_s: float = BACKOFF_S) -> None:
         raise RadtuneError(
             f"judge: every one of {len(out)} calls failed ({out[0]['explanation']}); no {args.output} written"
         )
-    write_tsv(args.output, out, COLUMNS)
+    write_tsv(args.output, out, COLUMNS, decimals=SCORE_DECIMALS)
     log.info("judged %d predictions in %.1f s; statuses %s", len(out), time.perf_counter() - t0, dict(statuses))
     if statuses["failed"]:
         log.warning("judge: %d of %d calls failed (counted in eval.tsv, not scored)", statuses["failed"], len(out))

@@ -11,13 +11,19 @@ from typing import Any
 import numpy as np
 
 from radtune.common import RadtuneError, resolve_local_model
+from radtune.tasks import TASKS
 
-# Main metric of each task: the one p-values and "best baseline" are computed on.
-MAIN_METRIC = {"impression": "rouge_l", "note_qa": "rouge_l", "protocol": "accuracy"}
+# A task's main metric (p-values, best baseline) is radtune.tasks.Task.main_metric / main_score.
 TEXT_METRICS = ["rouge1", "rouge2", "rouge_l", "bertscore_p", "bertscore_r", "bertscore_f1"]
 LABEL_METRICS = ["accuracy", "macro_f1", "similarity"]
 
 _WS = re.compile(r"\s+")
+
+
+def is_label_task(task: str) -> bool:
+    """Whether a task's outputs are labels (exact match, macro-F1, similarity) rather than text (ROUGE, BERTScore):
+    radtune.tasks.Task.output_kind; a task TASKS does not hold is scored as text."""
+    return task in TASKS and TASKS[task].is_label
 
 
 def collapse_ws(text: str) -> str:

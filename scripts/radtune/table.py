@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,8 @@ import numpy as np
 
 from radtune import metrics, score
 from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
+from radtune.formats import write_tsv
+from radtune.tasks import TASKS
 
 log = logging.getLogger("radtune.table")
 
@@ -59,13 +60,14 @@ def read_scores(paths: list[str]) -> list[dict[str, Any]]:
                 if col not in (reader.fieldnames or []):
                     raise InputError(path, "missing column", line=1, column=col)
             for line, row in enumerate(reader, start=2):
-                need = metrics.TEXT_METRICS if row["task"] != "protocol" else ["exact", "similarity"]
+                label = metrics.is_label_task(row["task"])
+                need = ["exact", "similarity"] if label else metrics.TEXT_METRICS
                 r: dict[str, Any] = {k: row[k] for k in SCORE_KEYS}
                 for col in need:
                     if not row.get(col):
                         raise InputError(path, f"empty value for task {row['task']!r}", line=line, column=col)
                     r[col] = _num(path, line, col, row[col])
-                if row["task"] == "protocol":
+                if label:
                     r["ref_label"], r["pred_label"] = row.get("ref_label", ""), row.get("pred_label", "")
                 for col in score.DIAGNOSTICS:  # absent in scores written before the diagnostics existed
                     value = row.get(col) or None
@@ -118,12 +120,13 @@ def parse_kinds(kinds: dict[str, Any]) -> tuple[dict[str, str], dict[str, str | 
 
 
 def _main_stat(cell: Cell, ids: list[str]) -> metrics.Stat:
-    key = "exact" if cell.task == "protocol" else metrics.MAIN_METRIC[cell.task]
+    """The per-example values of the task's main metric (Task.main_score, whose mean is Task.main_metric)."""
+    key = TASKS[cell.task].main_score
     return metrics.mean_stat([cell.rows[i][key] for i in ids])
 
 
 def _main_value(cell: Cell) -> float:
-    key = "exact" if cell.task == "protocol" else metrics.MAIN_METRIC[cell.task]
+    key = TASKS[cell.task].main_score
     return float(np.mean([r[key] for r in cell.rows.values()]))
 
 
@@ -162,7 +165,7 @@ def summarise(cell: Cell, n_boot: int, seed: int, with_judge: bool) -> dict[str,
     n = len(rows)
     out: dict[str, Any] = {"n": n}
     stats: dict[str, tuple[float, metrics.Stat, int]] = {}
-    if cell.task == "protocol":
+    if metrics.is_label_task(cell.task):
         refs, preds = [r["ref_label"] for r in rows], [r["pred_label"] for r in rows]
         exact = [r["exact"] for r in rows]
         stats["accuracy"] = (float(np.mean(exact)), metrics.mean_stat(exact), n)
@@ -275,21 +278,8 @@ def columns(by_group: bool) -> list[str]:
     return [*main, *DIAGNOSTIC_COLUMNS, *novel_columns()]
 
 
-def _fmt(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, float | np.floating):
-        return f"{float(v):.4f}"
-    return str(v)
-
-
 def write_table(path: str | Path, rows: list[dict[str, Any]], by_group: bool) -> None:
-    cols = columns(by_group)
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-        w.writerow(cols)
-        for r in rows:
-            w.writerow([_fmt(r.get(c)) for c in cols])
+    write_tsv(path, rows, columns(by_group), decimals=4)
 
 
 def _bars(ax, trows: list[dict[str, Any]], shown: list[str], scales: dict[str, float] | None = None) -> None:
@@ -326,7 +316,7 @@ def plot(path: str | Path, rows: list[dict[str, Any]]) -> None:
     fig, axes = plt.subplots(2, max(1, len(tasks)), figsize=(max(7, 1.4 * len(rows) + 4), 9), squeeze=False)
     for col, task in enumerate(tasks):
         trows = [r for r in rows if r["task"] == task]
-        main = ["accuracy", "macro_f1"] if task == "protocol" else ["rouge_l", "bertscore_f1"]
+        main = list(TASKS[task].chart_metrics)
         if any(r.get("judge_score") is not None for r in trows):
             main.append("judge_score")
         novel = [f"{NOVEL}{m}" for m in main[:1] if any(r.get(f"{NOVEL}{m}") is not None for r in trows)]

@@ -29,7 +29,6 @@ TOKENIZER_FILES = (
     "merges.txt",
     "tokenizer.model",
 )
-DEFAULT_PARAMS = {"max_seq_len": 2048, "truncation": "truncate", "num_proc": 1, "batch_size": 1000}
 HIST_BINS = 16
 
 
@@ -160,10 +159,13 @@ def histogram(lengths: np.ndarray, max_seq_len: int) -> dict[str, list[int]]:
 
 
 def parse_params(text: str) -> dict[str, Any]:
+    """config['tokenize'] (validated, defaults filled in by the workflow); a bad value named before any work."""
     try:
-        params = {**DEFAULT_PARAMS, **json.loads(text)}
-    except (json.JSONDecodeError, TypeError) as exc:
+        params = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise RadtuneError(f"--params must be a JSON object ({exc})") from None
+    if not isinstance(params, dict):
+        raise RadtuneError("--params must be a JSON object")
     if params["truncation"] not in ("truncate", "drop"):
         raise RadtuneError(f"tokenize.truncation must be truncate or drop, not {params['truncation']!r}")
     if int(params["max_seq_len"]) < 16:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import importlib.util
 import json
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 
 from radtune.common import RadtuneError, atomic_path, json_arg, run_main, stable_hash
+from radtune.formats import write_tsv
 from radtune.launch import cpu_ranks, distributed_command, slurm_head_node
 from radtune.qlora import qlora_quantization
 
@@ -369,10 +369,7 @@ def deliver(done: Path, output: str | os.PathLike) -> None:
 
 def write_log(log_history: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
     rows = [{c: h.get(c, "") for c in LOG_COLUMNS} for h in log_history if "loss" in h and "step" in h]
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=LOG_COLUMNS, delimiter="\t", lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    write_tsv(path, rows, LOG_COLUMNS)
     return rows
 
 
@@ -395,46 +392,39 @@ def plot_loss(rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]], path:
     plt.close(fig)
 
 
-# ---- main ---------------------------------------------------------------------------------------
-def train(
-    variant: str,
-    spec: dict[str, Any],
-    recipe_path: str,
-    base: str,
-    train_dir: str,
-    val_dir: str,
-    checkpoints: str,
-    seed: int,
-    output: str,
-    extra_callbacks: list[Any] | None = None,
-) -> dict[str, Any]:
-    """Train one variant; write the output folder atomically. Returns radtune_variant.json's content."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
+# ---- main: prepare, run the trainer, write the outputs --------------------------------------------
+ADAPTER_METHODS = ("lora", "qlora")  # trained as a peft adapter (the recipe's lora: block); full: every weight
 
-    method = spec.get("method", "lora")
-    cuda = torch.cuda.is_available()
-    check_method(method, cuda)
-    fields, lora = load_recipe(recipe_path)
-    check_model_fields(fields, recipe_path)
-    train_meta = check_dataset(train_dir, base)
-    val_meta = check_dataset(val_dir, base)
-    if val_meta["fingerprint"] != train_meta["fingerprint"]:
-        raise RadtuneError(f"{train_dir} and {val_dir} were tokenized with different max_seq_len/truncation")
 
-    from datasets import load_from_disk
-    from transformers import AutoTokenizer
+@dataclasses.dataclass
+class TrainRun:
+    """One variant's run as prepared before any model is loaded: the call's arguments, the checked recipe and
+    data, and the trainer arguments (SFTConfig)."""
 
-    train_ds, val_ds = load_from_disk(train_dir), load_from_disk(val_dir)
-    if not len(train_ds):
-        raise RadtuneError(f"{train_dir} holds no training examples")
-    packed = "seq_lengths" in train_ds.column_names
-    if bool(spec.get("packing", packed)) != packed:
-        raise RadtuneError(
-            f"variant {variant}: packing is {spec.get('packing')} but {train_dir} is {'' if packed else 'not '}packed"
-        )
+    variant: str
+    base: str
+    recipe_path: str
+    checkpoints: str
+    seed: int
+    method: str
+    cuda: bool
+    fields: dict[str, Any]  # the recipe's SFTConfig fields (+ MODEL_FIELDS)
+    lora: dict[str, Any]  # the recipe's lora: block as peft.LoraConfig fields
+    train_meta: dict[str, Any]  # radtune.tokenize metadata of the train split (fingerprints, max_seq_len)
+    train_ds: Any
+    val_ds: Any
+    packed: bool
+    args: Any  # trl.SFTConfig
 
-    overrides: dict[str, Any] = {
+    @property
+    def done(self) -> Path:
+        """Where a finished output waits (beside the checkpoints) until it is delivered."""
+        return Path(self.checkpoints) / DONE_DIR
+
+
+def sft_overrides(checkpoints: str, seed: int, packed: bool, max_seq_len: int) -> dict[str, Any]:
+    """SFTConfig fields radtune sets over the recipe's (on any device)."""
+    return {
         "output_dir": str(checkpoints),
         "seed": seed,
         "data_seed": seed,
@@ -449,8 +439,46 @@ def train(
         # transformers turns into a block-diagonal causal mask for sdpa; max_length None because rows are already
         # <= max_seq_len and TRL refuses max_length with padding_free outside its own packing.
         "padding_free": packed,
-        "max_length": None if packed else train_meta["max_seq_len"],
+        "max_length": None if packed else max_seq_len,
     }
+
+
+def prepare(
+    variant: str,
+    spec: dict[str, Any],
+    recipe_path: str,
+    base: str,
+    train_dir: str,
+    val_dir: str,
+    checkpoints: str,
+    seed: int,
+) -> TrainRun:
+    """Check the method, the recipe and the data, and build the trainer arguments: every error before any model
+    is loaded. Method full on CPU ranks also starts DeepSpeed's gloo process group here."""
+    import torch
+
+    method = spec["method"]
+    cuda = torch.cuda.is_available()
+    check_method(method, cuda)
+    fields, lora = load_recipe(recipe_path)
+    check_model_fields(fields, recipe_path)
+    train_meta = check_dataset(train_dir, base)
+    val_meta = check_dataset(val_dir, base)
+    if val_meta["fingerprint"] != train_meta["fingerprint"]:
+        raise RadtuneError(f"{train_dir} and {val_dir} were tokenized with different max_seq_len/truncation")
+
+    from datasets import load_from_disk
+
+    train_ds, val_ds = load_from_disk(train_dir), load_from_disk(val_dir)
+    if not len(train_ds):
+        raise RadtuneError(f"{train_dir} holds no training examples")
+    packed = "seq_lengths" in train_ds.column_names
+    if bool(spec.get("packing", packed)) != packed:
+        raise RadtuneError(
+            f"variant {variant}: packing is {spec.get('packing')} but {train_dir} is {'' if packed else 'not '}packed"
+        )
+
+    overrides = sft_overrides(checkpoints, seed, packed, train_meta["max_seq_len"])
     if not cuda:  # bf16 on CPU is ~12x slower than fp32 (measured on this project's CI machines)
         overrides.update(bf16=False, fp16=False, use_cpu=True)
         if fields.get("bf16") or fields.get("fp16"):
@@ -472,24 +500,40 @@ def train(
             importlib.import_module("deepspeed.comm.torch").build_shm_op = lambda: None
         deepspeed.init_distributed(dist_backend="gloo")
     args = build_sft_config(fields, recipe_path, **overrides)
+    return TrainRun(
+        variant=variant,
+        base=base,
+        recipe_path=recipe_path,
+        checkpoints=checkpoints,
+        seed=seed,
+        method=method,
+        cuda=cuda,
+        fields=fields,
+        lora=lora,
+        train_meta=train_meta,
+        train_ds=train_ds,
+        val_ds=val_ds,
+        packed=packed,
+        args=args,
+    )
 
-    key = run_key(spec, fields, lora, train_meta["fingerprint"], seed)
-    with args.main_process_first(desc="checkpoints"):  # rank 0 prepares the folder before the others look
-        is_main = args.process_index == 0
-        resume = prepare_checkpoints(Path(checkpoints), key) if is_main else latest_complete_checkpoint(checkpoints)
-    done = Path(checkpoints) / DONE_DIR
-    if (done / "radtune_variant.json").exists():  # prepare_checkpoints removed it if it was another run's
-        log.info("training finished in an earlier, signalled run: delivering %s", done)
-        summary = json.loads((done / "radtune_variant.json").read_text())
-        if is_main:
-            deliver(done, output)
-        return summary if is_main else {}
-    if resume:
-        log.info("resuming from %s", resume.name)
 
-    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = load_model(base, method, cuda, bool(fields.get("bf16")), fields.get("attn_implementation"))
-    peft_config = build_lora_config(lora, recipe_path) if method in ("lora", "qlora") else None
+def run_trainer(
+    run: TrainRun, resume: Path | None, extra_callbacks: list[Any] | None = None
+) -> tuple[Any, Any, int | None]:
+    """Load the tokenizer and the model and train, from `resume` if given. Returns (trainer, tokenizer, the
+    signal received while training or None).
+
+    A SIGTERM/SIGUSR1 (also one that came before this point: main's early handler, or the launcher's) makes
+    the trainer save a complete checkpoint at the end of the current step and stop; stopped before the last
+    step, this raises TrainingInterrupted (rerunning resumes). The process's own handlers are back on return.
+    """
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(run.base, local_files_only=True)
+    fields = run.fields
+    model = load_model(run.base, run.method, run.cuda, bool(fields.get("bf16")), fields.get("attn_implementation"))
+    peft_config = build_lora_config(run.lora, run.recipe_path) if run.method in ADAPTER_METHODS else None
 
     # a signal that came before this point (main's early handler, or the launcher's) counts: stop after one step
     early = _EARLY_SIGNALS[-1] if _EARLY_SIGNALS else int(os.environ.get("RADTUNE_EARLY_SIGNAL", "0")) or None
@@ -503,9 +547,9 @@ def train(
     try:
         trainer = trainer_class()(
             model=model,
-            args=args,
-            train_dataset=train_ds,
-            eval_dataset=val_ds if len(val_ds) and args.eval_strategy != "no" else None,
+            args=run.args,
+            train_dataset=run.train_ds,
+            eval_dataset=run.val_ds if len(run.val_ds) and run.args.eval_strategy != "no" else None,
             processing_class=tokenizer,
             peft_config=peft_config,
             callbacks=make_callbacks(stop) + list(extra_callbacks or []),
@@ -517,28 +561,26 @@ def train(
     if stop["signal"] is not None and trainer.state.global_step < trainer.state.max_steps:  # else: done anyway
         raise TrainingInterrupted(
             f"stopped by signal {stop['signal']} at step {trainer.state.global_step}; "
-            f"checkpoint saved in {checkpoints}, rerun to resume",
+            f"checkpoint saved in {run.checkpoints}, rerun to resume",
             stop["signal"],
         )
+    return trainer, tokenizer, stop["signal"]
 
-    facts = describe_training(trainer)
-    samples = greedy_samples(trainer.model, val_ds) if args.world_size == 1 and len(val_ds) else []
-    final = Path(checkpoints) / "final"
-    trainer.save_model(str(final))  # every rank takes part (ZeRO-3 gathers the weights); rank 0 writes
-    if not trainer.is_world_process_zero():
-        return {}
-    history = trainer.state.log_history
-    summary = {
-        "variant": variant,
+
+def variant_summary(run: TrainRun, trainer: Any, resume: Path | None) -> dict[str, Any]:
+    """radtune_variant.json as far as the trainer tells it (write_outputs adds losses, what ran and samples)."""
+    method = run.method
+    return {
+        "variant": run.variant,
         "method": method,
-        "base": str(base),
-        "recipe": str(recipe_path),
-        "recipe_fields": fields,
-        "lora": lora if peft_config else None,
-        "packing": packed,
-        "seed": seed,
-        "device": "cuda" if cuda else "cpu",
-        "world_size": args.world_size,
+        "base": str(run.base),
+        "recipe": str(run.recipe_path),
+        "recipe_fields": run.fields,
+        "lora": run.lora if method in ADAPTER_METHODS else None,
+        "packing": run.packed,
+        "seed": run.seed,
+        "device": "cuda" if run.cuda else "cpu",
+        "world_size": run.args.world_size,
         "global_step": trainer.state.global_step,
         "resumed_from": resume.name if resume else None,
         # what radtune.generate evaluates: a QLoRA adapter on the same 4-bit base it was trained on (not merged)
@@ -552,14 +594,34 @@ def train(
             "qlora": "adapter on the NF4 base, not merged",
             "full": "the gathered full weights",
         }[method],
-        "tokenizer_fingerprint": train_meta["tokenizer_fingerprint"],
-        "data_fingerprint": train_meta["fingerprint"],
-        "max_seq_len": train_meta["max_seq_len"],
+        "tokenizer_fingerprint": run.train_meta["tokenizer_fingerprint"],
+        "data_fingerprint": run.train_meta["fingerprint"],
+        "max_seq_len": run.train_meta["max_seq_len"],
+    }
+
+
+def write_outputs(
+    run: TrainRun, trainer: Any, tokenizer: Any, resume: Path | None, signalled: int | None, output: str
+) -> dict[str, Any]:
+    """Save the trained model (every rank takes part), then on rank 0 write the finished folder (model,
+    tokenizer, train_log.tsv, loss.png, radtune_variant.json) beside the checkpoints and deliver it to `output`.
+    Signalled during the run (`signalled`), the folder waits there for the rerun: TrainingInterrupted.
+    Returns radtune_variant.json's content ({} on other ranks)."""
+    facts = describe_training(trainer)
+    samples = greedy_samples(trainer.model, run.val_ds) if run.args.world_size == 1 and len(run.val_ds) else []
+    final = Path(run.checkpoints) / "final"
+    trainer.save_model(str(final))  # every rank takes part (ZeRO-3 gathers the weights); rank 0 writes
+    if not trainer.is_world_process_zero():
+        return {}
+    history = trainer.state.log_history
+    summary = {
+        **variant_summary(run, trainer, resume),
         **facts,
         # greedy continuations of the first validation prompts by the model as trained (in memory): the model
         # radtune.generate loads from this folder must reproduce them
         "samples": samples,
     }
+    done = run.done
     with atomic_path(done, directory=True) as tmp:
         for p in final.iterdir():
             shutil.copy2(p, tmp / p.name) if p.is_file() else shutil.copytree(p, tmp / p.name)
@@ -569,24 +631,57 @@ def train(
         summary["final_loss"] = rows[-1]["loss"] if rows else None
         summary["first_loss"] = rows[0]["loss"] if rows else None
         summary["final_eval_loss"] = eval_rows[-1]["eval_loss"] if eval_rows else None
-        plot_loss(rows, eval_rows, tmp / "loss.png", f"{variant} ({method})")
+        plot_loss(rows, eval_rows, tmp / "loss.png", f"{run.variant} ({run.method})")
         (tmp / "radtune_variant.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n")
     shutil.rmtree(final, ignore_errors=True)
-    if stop["signal"] is not None:
+    if signalled is not None:
         raise TrainingInterrupted(
-            f"finished at step {trainer.state.global_step}, but signalled ({stop['signal']}): the output waits in"
+            f"finished at step {trainer.state.global_step}, but signalled ({signalled}): the output waits in"
             f" {done}; the rerun delivers it",
-            stop["signal"],
+            signalled,
         )
     deliver(done, output)
     log.info(
         "trained %s: %d steps, loss %s -> %s",
-        variant,
+        run.variant,
         summary["global_step"],
         summary["first_loss"],
         summary["final_loss"],
     )
     return summary
+
+
+def train(
+    variant: str,
+    spec: dict[str, Any],
+    recipe_path: str,
+    base: str,
+    train_dir: str,
+    val_dir: str,
+    checkpoints: str,
+    seed: int,
+    output: str,
+    extra_callbacks: list[Any] | None = None,
+) -> dict[str, Any]:
+    """Train one variant; write the output folder atomically. Returns radtune_variant.json's content."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    run = prepare(variant, spec, recipe_path, base, train_dir, val_dir, checkpoints, seed)
+
+    key = run_key(spec, run.fields, run.lora, run.train_meta["fingerprint"], seed)
+    with run.args.main_process_first(desc="checkpoints"):  # rank 0 prepares the folder before the others look
+        is_main = run.args.process_index == 0
+        resume = prepare_checkpoints(Path(checkpoints), key) if is_main else latest_complete_checkpoint(checkpoints)
+    if (run.done / "radtune_variant.json").exists():  # prepare_checkpoints removed it if it was another run's
+        log.info("training finished in an earlier, signalled run: delivering %s", run.done)
+        summary = json.loads((run.done / "radtune_variant.json").read_text())
+        if is_main:
+            deliver(run.done, output)
+        return summary if is_main else {}
+    if resume:
+        log.info("resuming from %s", resume.name)
+
+    trainer, tokenizer, signalled = run_trainer(run, resume, extra_callbacks)
+    return write_outputs(run, trainer, tokenizer, resume, signalled, output)
 
 
 def descendants(pid: int) -> list[int]:
@@ -671,12 +766,12 @@ def _main(argv: list[str] | None) -> None:
     import torch
 
     cuda = torch.cuda.is_available()
-    method = spec.get("method", "lora")
+    method = spec["method"]
     check_method(method, cuda)
     ngpu = torch.cuda.device_count() if cuda else 0
-    want = int(spec.get("gpus") or 0)
+    want = int(spec["gpus"])
     nproc = max(1, min(want or ngpu, ngpu)) if cuda else cpu_ranks(spec)
-    nnodes = int(spec.get("nodes") or 1)
+    nnodes = int(spec["nodes"])
     if nnodes > 1 and "SLURM_JOB_ID" not in os.environ:
         raise RadtuneError(
             f"variant {args.variant}: nodes: {nnodes} needs a SLURM allocation of {nnodes} nodes"
