@@ -40,7 +40,7 @@ rule merge_predictions:
     conda:
         "../envs/eval.yaml"
     shell:
-        "cat {input:q} > {output} 2> {log}"
+        "python -m radtune.formats merge-predictions --inputs {input:q} --output {output} > {log} 2>&1"
 
 
 rule baseline:

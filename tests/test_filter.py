@@ -7,9 +7,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from _config import schema_defaults
 
 from radtune.common import InputError
 from radtune.filter import filter_rows, load_boilerplate, load_shards, main, strip_boilerplate
+
+
+def P(over: dict) -> dict:
+    """The filter section as the workflow passes it: the schema's defaults with `over` set (one level deep)."""
+    params = schema_defaults("filter")
+    for k, v in over.items():
+        params[k] = {**params[k], **v} if isinstance(v, dict) else v
+    return params
+
 
 ROOT = Path(__file__).resolve().parents[1]
 PATTERNS = load_boilerplate(ROOT / "config/boilerplate.yaml")
@@ -39,8 +49,8 @@ def test_drop_reasons_counts_and_normalisation(tmp_path):
         {"id": "demo-00", "findings": LONG, "impression": "Normal."},  # duplicate pair of 01, smaller id: kept
         {"id": "demo-06", "findings": LONG + " " + LONG, "impression": "Normal."},  # too long (22 words)
     ]
-    kept, report = filter_rows(load_shards([shard(tmp_path, "a.parquet", rows)]), {"demo": {}}, {
-        "min_findings_words": 10, "max_input_words": 20})  # fmt: skip
+    kept, report = filter_rows(load_shards([shard(tmp_path, "a.parquet", rows)]), {"demo": {}}, P({
+        "min_findings_words": 10, "max_input_words": 20}))  # fmt: skip
     assert kept["id"].to_list() == ["demo-00"]
     assert kept["input_text"].to_list() == [LONG] and kept["output_text"].to_list() == ["Normal."]
     r = report_dict(report)
@@ -60,8 +70,8 @@ def test_drop_reasons_counts_and_normalisation(tmp_path):
 def test_duplicate_kept_is_first_by_id_whatever_the_file_order(tmp_path):
     a = shard(tmp_path, "a.parquet", [{"id": "demo-9", "findings": LONG, "impression": "N", "ctx_x": " a  b "}])
     b = shard(tmp_path, "b.parquet", [{"id": "demo-1", "findings": LONG, "impression": "N", "ctx_x": "a b"}])
-    k1, _ = filter_rows(load_shards([a, b]), {"demo": {}}, {"min_findings_words": 0})
-    k2, _ = filter_rows(load_shards([b, a]), {"demo": {}}, {"min_findings_words": 0})
+    k1, _ = filter_rows(load_shards([a, b]), {"demo": {}}, P({"min_findings_words": 0}))
+    k2, _ = filter_rows(load_shards([b, a]), {"demo": {}}, P({"min_findings_words": 0}))
     assert k1["id"].to_list() == ["demo-1"] and k1.equals(k2)
 
 
@@ -75,7 +85,7 @@ def test_other_tasks_and_mixed_schemas(tmp_path):
         {"id": "q-1", "dataset": "qa", "task": "note_qa", "note": "Note text.", "question": "Q?", "answer": "A."},
         {"id": "q-2", "dataset": "qa", "task": "note_qa", "note": "Note text.", "question": None, "answer": "A."},
     ])  # fmt: skip
-    kept, report = filter_rows(load_shards([imp, proto, qa]), {"demo": {}, "proto": {}, "qa": {}, "empty": {}}, {})
+    kept, report = filter_rows(load_shards([imp, proto, qa]), {"demo": {}, "proto": {}, "qa": {}, "empty": {}}, P({}))
     by_id = {r["id"]: r for r in kept.iter_rows(named=True)}
     assert by_id["p-1"]["input_text"] == "CT head stroke" and by_id["p-1"]["output_text"] == "P1"
     assert "p-2" in by_id  # short-findings rule is for the impression task only
@@ -91,7 +101,7 @@ def test_duplicate_id_across_shards_is_an_error(tmp_path):
     a = shard(tmp_path, "a.parquet", [{"id": "demo-1", "findings": LONG, "impression": "N", "line": 5}])
     b = shard(tmp_path, "b.parquet", [{"id": "demo-1", "findings": LONG, "impression": "M", "source": "s.csv"}])
     with pytest.raises(InputError, match="duplicate report id") as info:
-        filter_rows(load_shards([a, b]), {"demo": {}}, {})
+        filter_rows(load_shards([a, b]), {"demo": {}}, P({}))
     assert "r.csv line 5" in str(info.value) and info.value.file == "s.csv"
 
 
@@ -101,7 +111,7 @@ def test_missing_column_and_cli_outputs(tmp_path):
     with pytest.raises(InputError, match="dataset"):
         load_shards([str(bad)])
     good = shard(tmp_path, "g.parquet", [{"id": "demo-1", "findings": LONG, "impression": "N"}])
-    args = ["--inputs", good, "--datasets", json.dumps({"demo": {}}), "--params", "{}"]
+    args = ["--inputs", good, "--datasets", json.dumps({"demo": {}}), "--params", json.dumps(P({}))]
     main(args + ["--output", str(tmp_path / "o1.parquet"), "--report", str(tmp_path / "r1.tsv")])
     main(args + ["--output", str(tmp_path / "o2.parquet"), "--report", str(tmp_path / "r2.tsv")])
     assert (tmp_path / "o1.parquet").read_bytes() == (tmp_path / "o2.parquet").read_bytes()
@@ -114,7 +124,7 @@ def test_note_qa_words_count_both_parts(tmp_path):
         {"id": "q-1", "dataset": "qa", "task": "note_qa", "note": "one two", "question": "three?", "answer": "A."},
         {"id": "q-2", "dataset": "qa", "task": "note_qa", "note": "one two", "question": "three four?", "answer": "B"},
     ])  # fmt: skip
-    kept, report = filter_rows(load_shards([qa]), {"qa": {}}, {"max_input_words": 3})
+    kept, report = filter_rows(load_shards([qa]), {"qa": {}}, P({"max_input_words": 3}))
     assert kept["id"].to_list() == ["q-1"] and report_dict(report)[("qa", "dropped_too_long")] == 1
 
 
@@ -183,7 +193,7 @@ def test_boilerplate_in_the_filter_counts_per_pattern_and_drops_emptied_outputs(
          "impression": "As discussed in the prior report, stable."},
     ]  # fmt: skip
     src = load_shards([shard(tmp_path, "a.parquet", rows)])
-    kept, report = filter_rows(src, {"demo": {}}, {"min_findings_words": 0}, PATTERNS)
+    kept, report = filter_rows(src, {"demo": {}}, P({"min_findings_words": 0}), PATTERNS)
     by_id = {r["id"]: r for r in kept.iter_rows(named=True)}
     assert by_id["demo-1"]["output_text"] == "Pneumonia." and by_id["demo-1"]["input_text"] == LONG
     assert "demo-2" not in by_id  # nothing but a signature: dropped, counted
@@ -195,12 +205,14 @@ def test_boilerplate_in_the_filter_counts_per_pattern_and_drops_emptied_outputs(
     assert r[("demo", "boilerplate_input_dictation_transcription")] == 1
     assert r[("demo", "boilerplate_output_attestation")] == 0
     # inputs: false leaves the findings alone; enabled: false leaves everything alone
-    kept, report = filter_rows(src, {"demo": {}}, {"min_findings_words": 0, "boilerplate": {"inputs": False}}, PATTERNS)
+    kept, report = filter_rows(
+        src, {"demo": {}}, P({"min_findings_words": 0, "boilerplate": {"inputs": False}}), PATTERNS
+    )
     assert "Dictated by" in kept["input_text"][0] and "boilerplate_input_attestation" not in dict(
         ((s, n) for _, s, n in report)
     )
     kept, report = filter_rows(
-        src, {"demo": {}}, {"min_findings_words": 0, "boilerplate": {"enabled": False}}, PATTERNS
+        src, {"demo": {}}, P({"min_findings_words": 0, "boilerplate": {"enabled": False}}), PATTERNS
     )
     assert kept.height == 3 and not any(s.startswith("boilerplate_") for _, s, _ in report)
 
@@ -225,7 +237,7 @@ def test_same_notes_with_different_histories_both_survive(tmp_path):
         {**base, "id": "p-3", "ctx_clinical_history": "Acute headache.", "exam_code": "CTHEAD"},  # true duplicate
         {**base, "id": "p-4", "ctx_clinical_history": "Acute headache.", "exam_code": "CTHEADX"},
     ]
-    kept, report = filter_rows(load_shards([shard(tmp_path, "p.parquet", rows)]), {"proto": {}}, {})
+    kept, report = filter_rows(load_shards([shard(tmp_path, "p.parquet", rows)]), {"proto": {}}, P({}))
     assert kept["id"].to_list() == ["p-1", "p-2", "p-4"]
     r = report_dict(report)
     assert r[("proto", "dropped_duplicate_pair")] == 1

@@ -8,9 +8,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from _config import schema_defaults
 
 from radtune.common import InputError, RadtuneError, hash_fraction, read_jsonl
 from radtune.instructions import build_examples, load_prepend, load_templates, main
+
+
+def P(prepend_prob: float) -> dict:
+    """The instructions section as the workflow passes it, with this prepend probability."""
+    return {**schema_defaults("instructions"), "prepend_prob": prepend_prob}
+
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "config" / "instruction_templates.yaml"
@@ -44,7 +51,13 @@ def test_shipped_config_files():
 
 
 def test_message_layout_and_fields():
-    ex = build_examples(assigned(), load_templates(TEMPLATES), ["Impression:"], {"prepend_prob": 0.0}, seed=1)
+    ex = build_examples(
+        assigned(),
+        load_templates(TEMPLATES),
+        ["Impression:"],
+        P(0.0),
+        seed=1,
+    )
     first = ex["train"][0]
     assert first["id"] == "demo-0000" and first["group"] == "CTCH"
     roles = [m["role"] for m in first["messages"]]
@@ -67,8 +80,8 @@ def test_choices_are_seeded_by_id_not_row_order():
     df = assigned(400)
     templates = load_templates(TEMPLATES)
     phrases = load_prepend(PREPEND)
-    a = build_examples(df, templates, phrases, {"prepend_prob": 0.3}, seed=5)
-    b = build_examples(df.reverse(), templates, phrases, {"prepend_prob": 0.3}, seed=5)
+    a = build_examples(df, templates, phrases, P(0.3), seed=5)
+    b = build_examples(df.reverse(), templates, phrases, P(0.3), seed=5)
     assert a == b
     rows = a["train"] + a["val"] + a["test"]
     for r in rows[:50]:
@@ -81,7 +94,7 @@ def test_choices_are_seeded_by_id_not_row_order():
     pre = [r for r in rows if r["prepend"]]
     assert all(r["messages"][-1]["content"] == f"{r['prepend']} {r['reference']}" for r in pre)
     assert not any(r["reference"].startswith(r["prepend"]) for r in pre)
-    c = build_examples(df, templates, phrases, {"prepend_prob": 0.3}, seed=6)
+    c = build_examples(df, templates, phrases, P(0.3), seed=6)
     assert [r["template"] for r in c["train"]] != [r["template"] for r in a["train"]]
 
 
@@ -99,13 +112,13 @@ def test_never_prepend_to_protocol_and_other_tasks_layout():
             "split": ["train", "train"],
         }
     )
-    ex = build_examples(df, load_templates(TEMPLATES), ["Impression:"], {"prepend_prob": 1.0}, seed=1)["train"]
+    ex = build_examples(df, load_templates(TEMPLATES), ["Impression:"], P(1.0), seed=1)["train"]
     proto, qa = ex
     assert proto["prepend"] is None and proto["messages"][-1]["content"] == "CT HEAD WO"
     assert proto["messages"][1]["content"].endswith("\n\nOrder notes: headache") and proto["group"] == "all"
     assert qa["messages"][1]["content"].endswith("Note: Patient had CT.\n\nQuestion: What study?")
     with pytest.raises(RadtuneError, match="no instruction templates for task .note_qa"):
-        build_examples(df, {"impression": ["x"]}, [], {}, seed=1)
+        build_examples(df, {"impression": ["x"]}, [], schema_defaults("instructions"), seed=1)
 
 
 def test_bad_template_files(tmp_path):

@@ -53,6 +53,7 @@ def files(tmp_path):
     }
 
 
+BOOT = json.dumps({"bootstrap": {"n": 1000, "seed": 0}})  # the schema's defaults
 KINDS = {"smol": "base", "lora": "variant", "baseline_constant": "baseline", "baseline_retrieval": "baseline"}
 
 
@@ -98,7 +99,17 @@ def test_protocol_accuracy_and_macro_f1(tmp_path):
     f = {"base": _protocol(tmp_path / "b.tsv", "smol", pairs)}
     out = tmp_path / "eval.tsv"
     outs = ["--output", str(out), "--by-group", str(tmp_path / "g.tsv"), "--plot", str(tmp_path / "p.png")]
-    table.main(["--scores", f["base"], "--kinds", json.dumps({"smol": "base"}), "--params", "{}", *outs])
+    table.main(
+        [
+            "--scores",
+            f["base"],
+            "--kinds",
+            json.dumps({"smol": "base"}),
+            "--params",
+            json.dumps({"bootstrap": {"n": 1000, "seed": 0}}),
+            *outs,
+        ]
+    )
     (row,) = _read(out)
     assert row["task"] == "protocol" and row["rouge_l"] == ""
     assert float(row["accuracy"]) == pytest.approx(0.5)
@@ -165,7 +176,8 @@ def test_collapse_and_memorisation_diagnostics_and_the_novel_subset(tmp_path):
     out = tmp_path / "eval.tsv"
     table.main(["--scores", *files.values(), "--kinds", json.dumps({"smol": "base", "lora": "variant",
                 "baseline_retrieval": "baseline", "baseline_constant": "baseline"}), "--params",
-                json.dumps({"bootstrap": {"n": 200}}), "--output", str(out), "--by-group", str(tmp_path / "g.tsv"),
+                json.dumps({"bootstrap": {"n": 200, "seed": 0}}),
+                "--output", str(out), "--by-group", str(tmp_path / "g.tsv"),
                 "--plot", str(tmp_path / "p.png")])  # fmt: skip
     by = {r["model"]: r for r in _read(out)}
     lora, const, oracle, base = by["lora"], by["baseline_constant"], by["baseline_retrieval"], by["smol"]

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 torch = pytest.importorskip("torch")
 
+from _config import schema_defaults  # noqa: E402
 from _tiny_model import save_tiny_base, smollm2_tokenizer, tiny_llama  # noqa: E402
 
 from radtune import train as T  # noqa: E402
@@ -146,7 +147,7 @@ def test_gpu_methods_without_their_package_fail_at_once(method, package, tmp_pat
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == package else real(n, *a))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    spec = json.dumps({"base": "b", "method": method, "recipe": "r", "packing": True, "gpus": 1})
+    spec = json.dumps({**schema_defaults("variants.<name>"), "method": method, "recipe": "r", "gpus": 1})
     with pytest.raises(RadtuneError, match=f"method {method} needs the {package} package"):
         T.main(
             [
@@ -164,6 +165,8 @@ def test_gpu_methods_without_their_package_fail_at_once(method, package, tmp_pat
                 "y",
                 "--checkpoints",
                 str(tmp_path / "c"),
+                "--seed",
+                "0",
                 "--output",
                 str(tmp_path / "o"),
             ]

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 torch = pytest.importorskip("torch")
 
+from _config import schema_defaults  # noqa: E402
 from _tiny_model import save_tiny_base, smollm2_tokenizer  # noqa: E402
 from test_train import _records  # noqa: E402
 
@@ -226,19 +227,20 @@ def test_launch_command_one_and_four_nodes():
         "--rdzv_id=4242", "-m", "radtune.train", "--variant", "v",
     ]  # fmt: skip
     # what the dry run prints for a variant (host and job id are filled in at run time)
-    preview = launch_preview({"method": "full", "gpus": 8, "nodes": 4})
+    variant = schema_defaults("variants.<name>")
+    preview = launch_preview({**variant, "method": "full", "gpus": 8, "nodes": 4})
     assert preview.startswith("srun --nodes=4 ") and "--nproc_per_node=8 --nnodes=4" in preview
     assert "--rdzv_endpoint=$FIRST_NODE:29500 --rdzv_id=$SLURM_JOB_ID" in preview
-    assert "--nproc_per_node=2 --standalone" in launch_preview({"method": "full", "gpus": 0, "cpu_ranks": 2})
-    assert launch_preview({"method": "lora", "gpus": 1}).startswith("one process")
+    assert "--nproc_per_node=2 --standalone" in launch_preview({**variant, "method": "full", "gpus": 0, "cpu_ranks": 2})
+    assert launch_preview({**variant, "method": "lora", "gpus": 1}).startswith("one process")
 
 
 def test_nodes_without_slurm_is_refused(monkeypatch, tmp_path):
     monkeypatch.delenv("SLURM_JOB_ID", raising=False)
-    spec = json.dumps({"base": "b", "method": "full", "recipe": "r", "packing": True, "gpus": 8, "nodes": 4})
+    spec = json.dumps({**schema_defaults("variants.<name>"), "method": "full", "recipe": "r", "gpus": 8, "nodes": 4})
     argv = ["--variant", "v", "--spec", spec, "--recipe", "r", "--base", "b", "--train", "t", "--val", "v"]
     with pytest.raises(RadtuneError, match="nodes: 4 needs a SLURM allocation"):
-        T.main([*argv, "--checkpoints", str(tmp_path / "c"), "--output", str(tmp_path / "o")])
+        T.main([*argv, "--checkpoints", str(tmp_path / "c"), "--seed", "0", "--output", str(tmp_path / "o")])
 
 
 def test_zero3_model_class_is_imported_before_zero_init(tmp_path):

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     params = json_arg(args.params, "--params")
     train = read_rows(args.train)
-    test = select_examples(read_rows(args.test), params.get("max_examples"))  # same examples as the LLMs
+    test = select_examples(read_rows(args.test), params["max_examples"])  # same examples as the LLMs
     preds = predict(args.kind, train, test)
     rows = (prediction_row(r, f"baseline_{args.kind}", p) for r, p in zip(test, preds, strict=True))
     n = write_predictions(args.output, rows)

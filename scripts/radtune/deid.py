@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
+from radtune.formats import write_tsv
 from radtune.recognizers import (  # noqa: F401  (re-exported: the recognizer tables live in radtune.recognizers)
     CONTEXT,
     LANG,
@@ -354,14 +355,13 @@ def deidentify_frame(df: Any, deid: Deidentifier, path: str | Path) -> tuple[Any
     return df.with_columns(list(replacements.values())), dict(audit)
 
 
+SHARD_AUDIT_COLUMNS = ["dataset", "shard", "column", "entity_type", "count"]
+
+
 def write_audit(path: str | Path, dataset: str, shard: str, audit: dict[tuple[str, str], int], rows: int) -> None:
     """Shard audit TSV `dataset shard column entity_type count`; counts only, plus a `* rows` line."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-        w.writerow(["dataset", "shard", "column", "entity_type", "count"])
-        w.writerow([dataset, shard, "*", "rows", rows])
-        for (col, typ), n in sorted(audit.items()):
-            w.writerow([dataset, shard, col, typ, n])
+    lines = [[dataset, shard, "*", "rows", rows]] + [[dataset, shard, c, t, n] for (c, t), n in sorted(audit.items())]
+    write_tsv(path, lines, SHARD_AUDIT_COLUMNS)
 
 
 def run(
@@ -422,7 +422,7 @@ def load_settings(path: str | Path, options: dict[str, Any]) -> tuple[dict[str, 
 def merge_audit(inputs: Sequence[str | Path], output: str | Path) -> None:
     """Sum shard audits into `dataset column entity_type count` (rows per dataset as column `*`, type `rows`)."""
     total: Counter = Counter()
-    header = ["dataset", "shard", "column", "entity_type", "count"]
+    header = SHARD_AUDIT_COLUMNS
     for path in inputs:
         with open(path, encoding="utf-8", newline="") as fh:
             reader = csv.reader(fh, delimiter="\t")
@@ -432,11 +432,7 @@ def merge_audit(inputs: Sequence[str | Path], output: str | Path) -> None:
                 if len(row) != 5 or not row[4].isdigit():
                     raise InputError(path, "expected 5 fields with an integer count", line=i)
                 total[(row[0], row[2], row[3])] += int(row[4])
-    with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-        w.writerow(["dataset", "column", "entity_type", "count"])
-        for key, n in sorted(total.items()):
-            w.writerow([*key, n])
+    write_tsv(output, ([*key, n] for key, n in sorted(total.items())), ["dataset", "column", "entity_type", "count"])
 
 
 def main(argv: list[str] | None = None) -> None:

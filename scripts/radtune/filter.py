@@ -14,6 +14,7 @@ import polars as pl
 import yaml
 
 from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
+from radtune.formats import write_tsv
 from radtune.frames import per_task
 from radtune.instructions import rendered_columns
 from radtune.tasks import TASKS
@@ -228,11 +229,11 @@ def filter_rows(
 
     `patterns` (load_boilerplate) strips sign-off boilerplate first, unless filter.boilerplate.enabled is false.
     """
-    min_words = int(params.get("min_findings_words", 10))
-    max_in = params.get("max_input_words")
-    max_out = params.get("max_output_words")
-    bp = params.get("boilerplate") or {}
-    if not bp.get("enabled", True):
+    min_words = int(params["min_findings_words"])
+    max_in = params["max_input_words"]
+    max_out = params["max_output_words"]
+    bp = params["boilerplate"]
+    if not bp["enabled"]:
         patterns = None
     names = lf.collect_schema().names()
     text_cols = [c for c, t in lf.collect_schema().items() if c not in KEY_COLUMNS and t == pl.String]
@@ -241,7 +242,7 @@ def filter_rows(
     check_unique_ids(df)
     bp_counts: Counter[tuple[str, str, str]] = Counter()
     if patterns:
-        df, bp_counts = apply_boilerplate(df, patterns, bool(bp.get("inputs", True)))
+        df, bp_counts = apply_boilerplate(df, patterns, bool(bp["inputs"]))
     else:
         df = df.with_columns(_bp_emptied_in=pl.lit(False), _bp_emptied_out=pl.lit(False))
     df = df.with_columns(normalise_ws(pl.col(c)).alias(c) for c in text_cols).with_columns(task_texts())
@@ -287,7 +288,7 @@ def filter_rows(
     counts = df.group_by("dataset", "_reason").len()
     lookup = {(d, r): n for d, r, n in counts.iter_rows()}
     kept_lookup = {(d, k): n for k in kept_by for d, n in alive.group_by("dataset").agg(pl.col(k).sum()).iter_rows()}
-    sides = (["out", "in"] if bp.get("inputs", True) else ["out"]) if patterns else []
+    sides = (["out", "in"] if bp["inputs"] else ["out"]) if patterns else []
     report = []
     all_datasets = list(dict.fromkeys(list(datasets) + sorted(df["dataset"].unique().to_list())))
     for d in all_datasets:
@@ -308,10 +309,7 @@ def filter_rows(
 
 
 def write_report(path: str | Path, report: list[tuple[str, str, int]]) -> None:
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("dataset\tstep\trows\n")
-        for d, step, n in report:
-            fh.write(f"{d}\t{step}\t{n}\n")
+    write_tsv(path, report, ["dataset", "step", "rows"])
 
 
 def main(argv: list[str] | None = None) -> None:

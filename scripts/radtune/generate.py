@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     if params["backend"] == "vllm":
         check_vllm()
     # max_examples: a null (no cap) is left out of a job's config (radtune.config_keys.job_config)
-    rows = select_examples(read_test(args.test), params.get("max_examples"), args.shard, args.n_shards)
+    rows = select_examples(read_test(args.test), params["max_examples"], args.shard, args.n_shards)
     log.info("shard %d/%d: %d test examples", args.shard, args.n_shards, len(rows))
     max_new = int(params["max_new_tokens"])
     t0 = time.perf_counter()

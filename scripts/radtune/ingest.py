@@ -26,6 +26,7 @@ from radtune.common import (
     load_pseudonym_key,
     run_main,
 )
+from radtune.formats import write_tsv
 from radtune.tasks import TASKS
 
 log = logging.getLogger("radtune.ingest")
@@ -56,7 +57,7 @@ def output_schema(spec: dict[str, Any]) -> dict[str, pl.DataType]:
     }
     for name in [*STRUCTURED_FIELDS, *TASKS[spec["task"]].required]:
         schema[name] = pl.String()
-    for header in spec["columns"].get("context", []):
+    for header in spec["columns"]["context"]:
         name = context_column(header)
         if name in schema:
             raise RadtuneError(f"config: context column {header!r} maps to {name!r}, which another column already has")
@@ -258,7 +259,7 @@ def canonical_rows(
     Report and patient ids become HMAC-SHA256 pseudonyms under `key` (common.keyed_hash).
     """
     columns = spec["columns"]
-    table = read_raw(path, spec.get("delimiter", ","))
+    table = read_raw(path, spec["delimiter"])
     _check_headers(path, table.header, columns)
     raw = table.frame
     lines = table.lines
@@ -300,7 +301,7 @@ def canonical_rows(
         out["patient_key"] = [None] * n
     for field in [*STRUCTURED_FIELDS, *TASKS[spec["task"]].required]:
         out[field] = col(field) if field in columns else [None] * n
-    for header in columns.get("context", []):
+    for header in columns["context"]:
         s = raw.get_column(header)
         out[context_column(header)] = s.set(s == "", None) if n else s
     schema = output_schema(spec)
@@ -377,8 +378,7 @@ def check_ids(id_files: list[str], column: str, output: str) -> int:
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=IDS_SCHEMA)
     frame = frame.sort("_file", "line").with_row_index("_order")
     _check_duplicates(frame, column)
-    with atomic_path(output) as tmp:
-        tmp.write_text(f"parts\trows\n{len(id_files)}\t{frame.height}\n", encoding="utf-8")
+    write_tsv(output, [[len(id_files), frame.height]], ["parts", "rows"])
     log.info("%d report ids in %d part(s): all unique", frame.height, len(id_files))
     return frame.height
 

@@ -17,7 +17,6 @@ from radtune.tasks import TASKS, Task
 log = logging.getLogger("radtune.instructions")
 
 REQUIRED_COLUMNS = ["id", "dataset", "task", "input_text", "output_text", "split"]
-DEFAULT_SYSTEM_PROMPT = "You are an expert radiologist."
 
 
 def load_templates(path: str | Path) -> dict[str, list[str]]:
@@ -106,8 +105,8 @@ def build_examples(
             raise RadtuneError(f"unknown task {task!r} (expected one of {', '.join(TASKS)})")
         if task not in templates:
             raise RadtuneError(f"no instruction templates for task {task!r} (add a list for it to the templates file)")
-    prob = float(params.get("prepend_prob", 0.3))
-    system = params.get("system_prompt", DEFAULT_SYSTEM_PROMPT)
+    prob = float(params["prepend_prob"])
+    system = params["system_prompt"]
     df = df.sort("id")
     ids = df["id"].to_list()
     tasks = df["task"].to_list()

@@ -11,7 +11,7 @@ from typing import Any
 
 def cpu_ranks(spec: dict[str, Any]) -> int:
     """Processes a run on CPU uses: `cpu_ranks` of the variant for method full (ZeRO-3 over gloo), else 1."""
-    return max(1, int(spec.get("cpu_ranks") or 1)) if spec.get("method") == "full" else 1
+    return max(1, int(spec["cpu_ranks"])) if spec["method"] == "full" else 1
 
 
 def distributed_command(argv: list[str], nproc: int, nnodes: int = 1, head: str = "", job_id: str = "0") -> list[str]:
@@ -30,10 +30,10 @@ def distributed_command(argv: list[str], nproc: int, nnodes: int = 1, head: str 
 
 def launch_preview(spec: dict[str, Any]) -> str:
     """The launch a variant gets on SLURM, for the dry run and the log (host and job id known only at run time)."""
-    nnodes, gpus = int(spec.get("nodes") or 1), int(spec.get("gpus") or 0)
+    nnodes, gpus = int(spec["nodes"]), int(spec["gpus"])
     if nnodes > 1:
         cmd = distributed_command(["..."], max(gpus, 1), nnodes, "$FIRST_NODE", "$SLURM_JOB_ID")
-    elif gpus > 1 or spec.get("method") == "full":
+    elif gpus > 1 or spec["method"] == "full":
         cmd = distributed_command(["..."], max(gpus, 1) if gpus else cpu_ranks(spec))
     else:
         return "one process: python -m radtune.train ..."

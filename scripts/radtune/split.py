@@ -254,7 +254,7 @@ def split_frame(df: pl.DataFrame, params: dict[str, Any], seed: int) -> tuple[pl
         assigned = assigned.filter(~dup)
         dropped = before - assigned.height
     # max_per_output: a null (off) is left out of a job's config (radtune.config_keys.job_config)
-    assigned, capped, capped_outputs = cap_per_output(assigned, params.get("max_per_output"), seed)
+    assigned, capped, capped_outputs = cap_per_output(assigned, params["max_per_output"], seed)
     assigned = assigned.drop("_norm")
     figures = check_overlap(assigned, near)
     sizes = assigned.group_by("group_id").len()
@@ -264,7 +264,7 @@ def split_frame(df: pl.DataFrame, params: dict[str, Any], seed: int) -> tuple[pl
         ("groups", sizes.height),
         ("largest_group", int(sizes["len"].max() or 0)),
         ("dropped_train_duplicates", dropped),
-        ("max_per_output", params.get("max_per_output") or "off"),
+        ("max_per_output", params["max_per_output"] or "off"),
         ("dropped_max_per_output", capped),
         ("outputs_capped", capped_outputs),
     ]

@@ -473,7 +473,7 @@ def prepare(
     if not len(train_ds):
         raise RadtuneError(f"{train_dir} holds no training examples")
     packed = "seq_lengths" in train_ds.column_names
-    if bool(spec.get("packing", packed)) != packed:
+    if bool(spec["packing"]) != packed:
         raise RadtuneError(
             f"variant {variant}: packing is {spec.get('packing')} but {train_dir} is {'' if packed else 'not '}packed"
         )
@@ -758,7 +758,7 @@ def _main(argv: list[str] | None) -> None:
     ap.add_argument("--train", required=True)
     ap.add_argument("--val", required=True)
     ap.add_argument("--checkpoints", required=True)
-    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--seed", type=int, required=True, help="config `seed`")
     ap.add_argument("--output", required=True)
     args = ap.parse_args(argv)
     spec = json_arg(args.spec, "--spec")
