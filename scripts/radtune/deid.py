@@ -419,6 +419,17 @@ def load_settings(path: str | Path, options: dict[str, Any]) -> tuple[dict[str, 
     return {**options, **settings}, settings["allow_list"]
 
 
+def job_params(params: str, settings: str | None, allow_list: str | None) -> tuple[dict[str, Any], Any]:
+    """A de-id command line's params and allow list: the settings file plus options (the workflow's jobs), or an
+    allow-list file and the whole deid section (by hand)."""
+    options = json_arg(params, "--params")
+    if settings:
+        return load_settings(settings, options)
+    if allow_list:
+        return options, allow_list
+    raise RadtuneError("give --settings (a file from `python -m radtune.deid settings`) or --allow-list")
+
+
 def merge_audit(inputs: Sequence[str | Path], output: str | Path) -> None:
     """Sum shard audits into `dataset column entity_type count` (rows per dataset as column `*`, type `rows`)."""
     total: Counter = Counter()
@@ -454,13 +465,7 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--output", required=True)
     a = ap.parse_args(argv)
     if a.cmd == "run":
-        params = json_arg(a.params, "--params")
-        if a.settings:
-            params, allow = load_settings(a.settings, params)
-        elif a.allow_list:
-            allow = a.allow_list
-        else:
-            ap.error("run needs --settings or --allow-list")
+        params, allow = job_params(a.params, a.settings, a.allow_list)
         run(a.input, a.output, a.audit, allow, params)
     elif a.cmd == "settings":
         write_settings(json_arg(a.params, "--params"), a.allow_list, a.output)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from radtune.common import RadtuneError, json_arg, run_main
+from radtune.common import RadtuneError, run_main
 from radtune.formats import write_tsv
 
 log = logging.getLogger("radtune.deid_eval")
@@ -305,16 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--params", required=True, help="JSON of config['deid'] (with --settings: the rest of it)")
     ap.add_argument("--output", required=True)
     a = ap.parse_args(argv)
-    params = json_arg(a.params, "--params")
-    if a.settings:
-        from radtune.deid import load_settings
+    from radtune.deid import job_params
 
-        params, allow = load_settings(a.settings, params)
-    elif a.allow_list:
-        allow = a.allow_list
-    else:
-        ap.error("needs --settings or --allow-list")
-    quality_check(params, allow, a.output)
+    quality_check(*job_params(a.params, a.settings, a.allow_list), a.output)
 
 
 if __name__ == "__main__":
