@@ -115,6 +115,7 @@ JUDGE = "results/judge/{model}.tsv"
 EVAL = "results/eval.tsv"
 EVAL_BY_GROUP = "results/eval_by_group.tsv"
 EVAL_PLOT = "results/eval.png"
+EXPORT = "results/export/{variant}"  # servable: merged weights, tokenizer, model card
 LOGS = "logs"
 
 
@@ -261,6 +262,19 @@ def job_options(rule, *section):
     compared between runs (Untracked), so with tracked_config beside it only x-rules keys rerun the job.
     """
     return Untracked(job_config(config, rule, *section, schema=CONFIG_SCHEMA))
+
+
+def get_export_input(wildcards):
+    base = config["variants"][wildcards.variant]["base"]
+    return {
+        "model": MODEL.format(variant=wildcards.variant),
+        "base": get_base_dir(base),
+        "base_files": get_base_files(base),
+        "test": DATA.format(split="test"),
+        # the card's de-identification figures; ancient, as for deidentify: a re-check of the same settings
+        # (other corpus sizes, floors) re-merges no model (settings that de-identify differently retrain it)
+        "deid_quality": ancient(DEID_QUALITY),
+    }
 
 
 def get_table_input(wildcards):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -50,9 +51,16 @@ def test_render_prompt_leaves_json_braces():
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Fake OpenAI-compatible server: the answer depends on the candidate text in the prompt."""
+    """Fake OpenAI-compatible server: the answer depends on the candidate text in the prompt.
+
+    A candidate "kind#k" answers as "kind" (distinct texts, counted apart); every graded request
+    takes `delay` seconds, and `max_inflight` is the most graded requests it served at once.
+    """
 
     calls: dict[str, int] = {}
+    delay = 0.0
+    inflight = max_inflight = 0
+    lock = threading.Lock()
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -74,8 +82,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer("OK")
             return
         cand = prompt.split("CAND ")[1].split("\n")[0]
-        n = _Handler.calls[cand] = _Handler.calls.get(cand, 0) + 1
+        with _Handler.lock:
+            n = _Handler.calls[cand] = _Handler.calls.get(cand, 0) + 1
+            _Handler.inflight += 1
+            _Handler.max_inflight = max(_Handler.max_inflight, _Handler.inflight)
+        try:
+            time.sleep(_Handler.delay)
+        finally:
+            with _Handler.lock:
+                _Handler.inflight -= 1
         _Handler.auth = self.headers.get("Authorization")
+        cand = cand.split("#")[0]
         if cand == "flaky" and n == 1 or cand == "down":
             self.send_response(503)
             self.end_headers()
@@ -100,6 +117,8 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     _Handler.calls = {}
+    _Handler.delay = 0.0
+    _Handler.inflight = _Handler.max_inflight = 0
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     th = threading.Thread(target=srv.serve_forever, daemon=True)
     th.start()
@@ -247,9 +266,52 @@ def test_wrong_endpoint_path_fails_at_the_check_before_any_report_is_sent(tmp_pa
     judge.main(["--check", "--params", json.dumps({**params, "base_url": server})])  # the right URL passes
 
 
-def test_every_call_failing_fails_the_job(tmp_path, server):
-    params = {**JUDGE, "backend": "openai", "base_url": server, "model": "j", "retries": 1, "timeout_s": 5}
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_every_call_failing_fails_the_job(tmp_path, server, concurrency):
+    params = {**JUDGE, "backend": "openai", "base_url": server, "model": "j", "retries": 1, "timeout_s": 5,
+              "concurrency": concurrency}  # fmt: skip
     out, argv = _judge_argv(tmp_path, params, ["down", "down"])
     with pytest.raises(RadtuneError, match="every one of 2 calls failed"):
         judge.main(argv, backoff_s=0.01)
     assert not out.exists()
+
+
+def test_concurrency_gives_the_same_rows_and_overlaps_requests(tmp_path, server, caplog):
+    """Up to `concurrency` requests in flight (counted by the server, not timed), same judge.tsv as one at a time."""
+    _Handler.delay = 0.05
+    cands = [f"{kind}#{i}" for i in range(8) for kind in ("good", "malformed", "huge")]
+    params = {**JUDGE, "backend": "openai", "base_url": server, "model": "j", "retries": 0, "timeout_s": 5}
+    got = {}
+    for concurrency in (1, 6):
+        _Handler.max_inflight = 0
+        (tmp_path / str(concurrency)).mkdir()
+        out, argv = _judge_argv(tmp_path / str(concurrency), {**params, "concurrency": concurrency}, cands)
+        with caplog.at_level("INFO", logger="radtune.judge"):
+            judge.main(argv, backoff_s=0.01)
+        got[concurrency] = (out.read_text(), _Handler.max_inflight)
+    assert got[1][0] == got[6][0]  # same rows, same order
+    lines = got[1][0].splitlines()
+    assert [ln.split("\t")[0] for ln in lines[1:]] == sorted(f"e{i}" for i in range(24))  # as without concurrency
+    assert got[1][1] == 1  # one at a time
+    assert 2 <= got[6][1] <= 6  # requests overlapped, never more than configured
+    assert "rows/s" in caplog.text and "24/24 rows" in caplog.text
+    assert "#" not in caplog.text and "CAND" not in caplog.text  # no report or prediction text in the log
+
+
+def test_retries_and_failures_are_counted_under_concurrency(tmp_path, server):
+    cands = [f"{kind}#{i}" for i in range(4) for kind in ("flaky", "down", "good")]
+    params = {**JUDGE, "backend": "openai", "base_url": server, "model": "j", "retries": 2, "timeout_s": 5,
+              "concurrency": 5}  # fmt: skip
+    out, argv = _judge_argv(tmp_path, params, cands)
+    judge.main(argv, backoff_s=0.01)
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert [r["id"] for r in rows] == sorted(f"e{i}" for i in range(len(cands)))  # by id, as without concurrency
+    expect = {"flaky": ("ok", "6.000000"), "down": ("failed", ""), "good": ("ok", "8.000000")}
+    for r in rows:  # each row holds the verdict on its own example
+        assert (r["judge_status"], r["judge_score"]) == expect[cands[int(r["id"][1:])].split("#")[0]]
+    assert {r["explanation"] for r in rows if r["judge_status"] == "failed"} == {
+        "judge call failed: gave up after 3 attempts (HTTP 503)"
+    }
+    # each flaky example: 503 then OK (one retry); each down example: 1 try + 2 retries; good: one call
+    assert _Handler.calls == {c: {"flaky": 2, "down": 3, "good": 1}[c.split("#")[0]] for c in cands}

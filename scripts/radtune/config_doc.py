@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from radtune.common import run_main
-from radtune.config_keys import CONSUMERS, Key, downstream, leaf_keys
+from radtune.config_keys import CONSUMERS, ON_REQUEST, Key, downstream, leaf_keys
 
 HEADER = (
     "# Configuration reference\n\n"
@@ -20,7 +20,8 @@ HEADER = (
     "`tests/test_staleness.py`. *nothing*: the key changes how jobs run (batch sizes, workers, where the key\n"
     "file is, a check's limit) or only start-up checks, never what they write. A key that adds rows or files\n"
     "(a baseline, a CSV export, a judge) plans the new jobs only where the others stay valid. A key that\n"
-    "re-de-identifies reruns `ingest` too: the raw shards are temporary (unless `ingest.keep_raw_shards`).\n\n"
+    "re-de-identifies reruns `ingest` too: the raw shards are temporary (unless `ingest.keep_raw_shards`). An\n"
+    "export (`results/export/<variant>/`, made on request) goes stale with the model it merges.\n\n"
     "| key | type | default | changing it reruns | meaning |\n|---|---|---|---|---|\n"
 )
 ORDER = [*CONSUMERS, "all"]
@@ -31,7 +32,7 @@ def reruns(key: Key) -> str:
     if not key.reruns:
         return "*nothing*" + (f" (an option of {', '.join(key.options)})" if key.options else "")
     direct = [r for r in ORDER if r in key.reruns]
-    rest = [r for r in ORDER if r in downstream(key.reruns) - set(direct) - {"all"}]
+    rest = [r for r in ORDER if r in downstream(key.reruns) - set(direct) - {"all"} - ON_REQUEST]
     return ", ".join(f"`{r}`" for r in direct) + (f" [{', '.join(rest)}]" if rest else "")
 
 

@@ -136,24 +136,28 @@ CONSUMERS: dict[str, set[str]] = {
     "ingest": {"check_ids", "deidentify"},
     "check_ids": set(),  # ancient input of deidentify
     "deid_settings": {"deid_quality", "deidentify"},
-    "deid_quality": set(),  # ancient input of deidentify
+    "deid_quality": set(),  # ancient input of deidentify and export
     "deidentify": {"deid_audit", "filter"},
     "deid_audit": {"filter"},
     "filter": {"split"},
     "split": {"instructions"},
-    "instructions": {"tokenize", "baseline", "generate", "score"},
-    "base_model": {"tokenize", "train", "generate"},
+    "instructions": {"tokenize", "baseline", "generate", "score", "export"},
+    "base_model": {"tokenize", "train", "generate", "export"},
     "tokenize": {"pack", "train"},
     "pack": {"train"},
-    "train": {"generate"},
+    "train": {"generate", "export"},
     "generate": {"merge_predictions"},
     "merge_predictions": {"score", "judge"},
     "baseline": {"score", "judge"},
     "score": {"table"},
     "judge": {"table"},
     "table": {"all"},
+    "export": set(),  # on request (results/export/{variant}/), not in `all`
 }
 
+
+# rules whose outputs are made on request only, never by the default target (`all`)
+ON_REQUEST = {"export"}
 
 # rule -> the rules whose temporary outputs its rerun needs again: re-de-identifying a shard needs the raw
 # shard back, which ingest deletes once it is de-identified (unless ingest.keep_raw_shards).

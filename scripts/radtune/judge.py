@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -10,6 +11,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ log = logging.getLogger("radtune.judge")
 COLUMNS = ["id", "model", "judge_score", "judge_status", "explanation"]
 PLACEHOLDERS = ("task", "input_text", "reference", "prediction")
 BACKOFF_S = 1.0  # first retry delay; doubles on every retry
+PROGRESS_S = 30.0  # seconds between two progress lines in the log
 
 
 # ---- prompt and parsing -----------------------------------------------------------------------------------------
@@ -102,6 +105,8 @@ class OpenAIJudge:
     retries the example is counted as failed (never silently dropped). Environment proxies
     (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, .netrc) are ignored unless eval.judge.use_env_proxy is true:
     de-identified findings and predictions go to the configured endpoint and nowhere else.
+    One instance is called from up to eval.judge.concurrency threads at once (judge_rows): the
+    httpx.Client is thread-safe and its pool holds that many connections.
     """
 
     def __init__(self, params: dict[str, Any], backoff_s: float = BACKOFF_S) -> None:
@@ -119,11 +124,14 @@ class OpenAIJudge:
         else:
             log.warning("environment variable %s is not set: calling the endpoint without an API key", key_env)
         self.trust_env = bool(params["use_env_proxy"])
+        conns = int(params.get("concurrency", 1))
         self.client = httpx.Client(
             base_url=params["base_url"].rstrip("/") + "/",
             headers=headers,
             timeout=float(params["timeout_s"]),
             trust_env=self.trust_env,
+            # one connection per concurrent request, kept alive: no request waits for a free connection
+            limits=httpx.Limits(max_connections=conns, max_keepalive_connections=conns),
         )
         self._httpx = httpx
 
@@ -209,19 +217,44 @@ class JudgeFailure(Exception):
     """The judge gave no usable answer for one example (counted as status failed)."""
 
 
-def judge_rows(rows: list[dict[str, Any]], template: str, ask: Callable[[str], str]) -> list[dict[str, Any]]:
-    out = []
-    for r in rows:
-        try:
-            answer = ask(render_prompt(template, r))
-        except JudgeFailure as exc:
-            out.append({"id": r["id"], "model": r["model"], "judge_score": None, "judge_status": "failed",
-                        "explanation": f"judge call failed: {exc}"})  # fmt: skip
-            continue
-        score, status, expl = parse_answer(answer)
-        out.append(
-            {"id": r["id"], "model": r["model"], "judge_score": score, "judge_status": status, "explanation": expl}
-        )
+def judge_one(row: dict[str, Any], template: str, ask: Callable[[str], str]) -> dict[str, Any]:
+    """One output row; a JudgeFailure (retries spent, 4xx, not a completion) is counted as status failed."""
+    try:
+        answer = ask(render_prompt(template, row))
+    except JudgeFailure as exc:
+        return {"id": row["id"], "model": row["model"], "judge_score": None, "judge_status": "failed",
+                "explanation": f"judge call failed: {exc}"}  # fmt: skip
+    score, status, expl = parse_answer(answer)
+    return {"id": row["id"], "model": row["model"], "judge_score": score, "judge_status": status, "explanation": expl}
+
+
+def judge_rows(
+    rows: list[dict[str, Any]], template: str, ask: Callable[[str], str], concurrency: int = 1
+) -> list[dict[str, Any]]:
+    """Judge every row, up to `concurrency` calls in flight; the output rows are in the order of `rows`.
+
+    Why threads: each call is blocking HTTP I/O (the GIL is released while waiting), the per-example
+    call with its retries and backoff stays exactly as it is, and the stdlib ThreadPoolExecutor
+    bounds the calls in flight. Executor.map yields results in input order and cancels the calls not
+    yet started if one raises. httpx.AsyncClient with a semaphore would do the same with a second,
+    async copy of the retry loop. concurrency 1 calls `ask` in this thread (the local backend: one
+    model, not shared between threads).
+    """
+    one = functools.partial(judge_one, template=template, ask=ask)
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="judge") if concurrency > 1 else None
+    out: list[dict[str, Any]] = []
+    t0 = last = time.perf_counter()
+    try:
+        for res in pool.map(one, rows) if pool else map(one, rows):
+            out.append(res)
+            now = time.perf_counter()
+            if now - last >= PROGRESS_S or len(out) == len(rows):
+                last = now  # counts and rates only: never report text
+                rate = len(out) / max(now - t0, 1e-9)
+                log.info("judge: %d/%d rows, %.2f rows/s (concurrency %d)", len(out), len(rows), rate, concurrency)
+    finally:
+        if pool:
+            pool.shutdown(wait=True, cancel_futures=True)
     return out
 
 
@@ -263,8 +296,10 @@ def main(argv: list[str] | None = None, backoff_s: float = BACKOFF_S) -> None:
         log.info("judge: local model")
     else:
         raise RadtuneError("eval.judge.backend is 'none': the judge rule should not run")
+    # the local model judges one example at a time; the endpoint gets up to eval.judge.concurrency at once
+    concurrency = int(params.get("concurrency", 1)) if backend == "openai" else 1
     t0 = time.perf_counter()
-    out = judge_rows(rows, template, ask)
+    out = judge_rows(rows, template, ask, concurrency)
     statuses = Counter(r["judge_status"] for r in out)
     if out and statuses["failed"] == len(out):
         raise RadtuneError(

@@ -1,0 +1,223 @@
+"""Tests for radtune.export: a tiny LoRA variant exported, loaded back with plain transformers, and checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from types import SimpleNamespace
+
+import pytest
+
+torch = pytest.importorskip("torch")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from _config import schema_defaults  # noqa: E402
+from _tiny_model import save_tiny_base  # noqa: E402
+
+from radtune import export, generate  # noqa: E402
+from radtune.common import RadtuneError, read_jsonl  # noqa: E402
+
+WORDS = "no acute findings mild effusion small nodule liver kidney normal stable impression chest ct".split()
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+NEW_TOKENS = 8
+
+
+def _tokenizer(eos: str = "<|im_end|>"):
+    """A small word-level tokenizer with ChatML specials (as SmolLM2's: eos is <|im_end|>), built in memory."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<|pad|>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<unk>"]
+    vocab = {t: i for i, t in enumerate(specials + ["\n", ":", ".", "system", "user", "assistant", *WORDS])}
+    tk = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split("\n", "isolated"), pre_tokenizers.WhitespaceSplit()]
+    )
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=tk, eos_token=eos, pad_token="<|pad|>", unk_token="<unk>",
+        additional_special_tokens=[t for t in ("<|im_start|>", "<|im_end|>", "<|endoftext|>") if t != eos],
+    )  # fmt: skip
+    tok.chat_template = CHAT_TEMPLATE
+    return tok
+
+
+def _row(i: int) -> dict:
+    text = " ".join(WORDS[(i * 3 + k) % len(WORDS)] for k in range(3 + i))
+    return {
+        "id": f"demo-{i:03d}",
+        "dataset": "demo",
+        "task": "impression",
+        "group": "CT",
+        "messages": [
+            {"role": "system", "content": "impression"},
+            {"role": "user", "content": text},
+            {"role": "assistant", "content": "impression : normal ."},
+        ],
+        "reference": "normal .",
+        "input_text": text,
+        "prepend": "impression :",
+    }
+
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory):
+    """(base folder, model folder, test file): a tiny base and a LoRA variant saved as radtune.train saves one."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    root = tmp_path_factory.mktemp("export")
+    tok = _tokenizer()
+    base = save_tiny_base(tok, root / "base")
+    model = AutoModelForCausalLM.from_pretrained(base)
+    with torch.no_grad():  # peaked logits: greedy choices are not near-ties
+        for p in model.parameters():
+            p.mul_(8.0)
+    model.save_pretrained(base)
+    torch.manual_seed(1)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "o_proj"]))
+    with torch.no_grad():  # a trained adapter: B is not zero, so merging changes the weights
+        for name, p in peft_model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0.0, 1.0)
+    folder = root / "models" / "lora"
+    peft_model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    meta = {"variant": "lora", "method": "lora", "base": str(base), "recipe": "config/recipes/lora_ci.yaml",
+            "recipe_fields": {"learning_rate": 0.0005, "max_steps": 3}, "lora": {"r": 4, "lora_alpha": 8},
+            "data_fingerprint": "feedc0ffee123456", "global_step": 3, "seed": 1234}  # fmt: skip
+    (folder / "radtune_variant.json").write_text(json.dumps(meta))
+    test = root / "test.jsonl"
+    test.write_text("".join(json.dumps(_row(i)) + "\n" for i in range(6)))
+    return base, folder, test
+
+
+def _quality(path):
+    rows = [
+        ("synthetic", "PERSON", 40, 40, "1.0000", 0),
+        ("synthetic", "overall", 200, 199, "0.9950", 1),
+        ("synthetic", "precision", 210, 199, "0.9476", ""),
+        ("synthetic", "over_redaction", 5000, 40, "0.00800", ""),
+        ("heldout", "overall", 180, 171, "0.9500", 9),
+    ]
+    header = "corpus\tkind\tplanted\tfound\trecall\tsurvived\n"
+    path.write_text(header + "".join("\t".join(map(str, r)) + "\n" for r in rows))
+    return path
+
+
+def test_export_loads_with_plain_transformers_and_reproduces_the_eval_predictions(variant, tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    base, folder, test = variant
+    params = {**schema_defaults("eval"), "max_examples": 4, "batch_size": 2, "max_new_tokens": NEW_TOKENS}
+    preds = {}
+    for name, finetuned in (("base", []), ("lora", ["--finetuned", str(folder)])):
+        out = tmp_path / f"{name}.jsonl"
+        generate.main(["--model-name", name, "--base", str(base), *finetuned, "--test", str(test), "--n-shards",
+                       "1", "--params", json.dumps(params), "--output", str(out)])  # fmt: skip
+        preds[name] = {r["id"]: r["prediction"] for r in read_jsonl(out)}
+    assert preds["lora"] != preds["base"]  # the adapter matters: a merge that dropped it would show
+
+    eval_table = tmp_path / "eval.tsv"
+    eval_table.write_text(
+        "model\tkind\ttask\tn\trouge_l\trouge_l_lo\trouge_l_hi\tjudge_score\n"
+        "tiny\tbase\timpression\t4\t0.1000\t0.0500\t0.2000\t\n"
+        "lora\tvariant\timpression\t4\t0.4200\t0.3000\t0.5000\t\n"
+    )
+    out = tmp_path / "export" / "lora"
+    export.main(
+        ["--variant", "lora", "--base", str(base), "--base-name", "tiny", "--model", str(folder), "--test", str(test),
+         "--eval-table", str(eval_table), "--deid-quality", str(_quality(tmp_path / "quality.tsv")),
+         "--max-shard-size", "100KB", "--check-new-tokens", str(NEW_TOKENS), "--output", str(out)]
+    )  # fmt: skip
+
+    # safetensors shards, no adapter, owner-only
+    shards = sorted(out.glob("model-*.safetensors"))
+    assert len(shards) > 1 and (out / "model.safetensors.index.json").exists()
+    assert not (out / "adapter_config.json").exists() and not list(out.glob("*.bin"))
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in out.iterdir())
+
+    # plain transformers, nothing of radtune: the chat template, the greedy outputs of the eval
+    tok = AutoTokenizer.from_pretrained(out)
+    model = AutoModelForCausalLM.from_pretrained(out).eval()
+    assert "quantization_config" not in json.loads((out / "config.json").read_text())
+    eos = model.generation_config.eos_token_id
+    assert tok.convert_tokens_to_ids("<|im_end|>") in ([eos] if isinstance(eos, int) else eos)
+    got = {}
+    for row in generate.select_examples(generate.read_test(test), 4):
+        prompt = tok.apply_chat_template(row["messages"][:-1], tokenize=False, add_generation_prompt=True)
+        ids = tok(prompt, add_special_tokens=False, return_tensors="pt")
+        with torch.inference_mode():
+            gen = model.generate(**ids, max_new_tokens=NEW_TOKENS, do_sample=False, pad_token_id=tok.pad_token_id)
+        text = tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
+        got[row["id"]] = generate.strip_prepend(text, row["prepend"])
+    assert got == preds["lora"]
+
+    # the card: base, data fingerprint, the eval rows, the de-id figures, the check, the limits
+    card = (out / "README.md").read_text()
+    assert "base model **tiny**" in card and str(base) in card
+    assert "feedc0ffee123456" in card
+    assert "| lora | variant | impression | 4 | 0.4200 [0.3000, 0.5000] |" in card and "judge_score" not in card
+    assert "| tiny | base |" in card
+    assert "| synthetic | 0.9950 (199 / 200) | 1 | 0.9476 | 0.00800 |" in card
+    assert "**passed**" in card and "4/4" in card
+    assert "radiologist" in card and "Not a medical device" in card
+    assert "vllm serve results/export/lora --served-model-name radtune-lora" in card
+    assert not any(json.loads(line)["input_text"] in card for line in test.read_text().splitlines())  # no report text
+    facts = json.loads((out / export.EXPORT_META).read_text())
+    assert facts["check"]["passed"] and facts["stop_tokens"][0][0] == "<|im_end|>"
+
+
+def test_card_leaves_out_a_missing_or_older_eval_table(variant, tmp_path):
+    base, folder, test = variant
+    older = tmp_path / "eval.tsv"
+    older.write_text("model\tkind\ttask\tn\nlora\tvariant\timpression\t4\n")
+    os.utime(older, (1, 1))  # 1970: older than the model
+    card = "\n".join(export.eval_section(older, "lora", "tiny", folder, "lora"))
+    assert "older than this model" in card and "| lora |" not in card
+    card = "\n".join(export.eval_section(tmp_path / "missing.tsv", "lora", "tiny", folder, "lora"))
+    assert "Not evaluated" in card and "--forcerun export results/export/lora/" in card
+
+
+def test_a_merge_that_changes_outputs_fails_and_writes_nothing(variant, tmp_path, monkeypatch):
+    base, folder, test = variant
+    monkeypatch.setattr(export, "merged", lambda model: model.unload())  # drops the adapter instead of merging
+    out = tmp_path / "export" / "lora"
+    with pytest.raises(RadtuneError, match="export check failed"):
+        export.export("lora", base, folder, test, out, check_new_tokens=NEW_TOKENS)
+    assert not out.exists() and not list(out.parent.iterdir())
+
+
+def test_qlora_merges_into_the_full_precision_base(variant, tmp_path, monkeypatch):
+    """A QLoRA adapter is merged into the base loaded unquantized (fp32 on a CPU), never into the NF4 one."""
+    base, folder, test = variant
+    qfolder = tmp_path / "qlora"
+    qfolder.mkdir()
+    for p in folder.iterdir():
+        (qfolder / p.name).write_bytes(p.read_bytes())
+    meta = json.loads((folder / "radtune_variant.json").read_text()) | {"method": "qlora", "variant": "qlora"}
+    (qfolder / "radtune_variant.json").write_text(json.dumps(meta))
+    seen = []
+    monkeypatch.setattr(export, "nf4_agreement", lambda *a: seen.append(a) or {"measured": True, "prompts": 4,
+                                                                              "identical": 3})  # fmt: skip
+    out = tmp_path / "export" / "qlora"
+    facts = export.export("qlora", base, qfolder, test, out, base_name="tiny", check_new_tokens=NEW_TOKENS)
+    assert facts["dtype"] == "float32" and facts["check"]["passed"] and seen
+    assert "quantization_config" not in json.loads((out / "config.json").read_text())
+    card = (out / "README.md").read_text()
+    assert "in full precision (not into the 4-bit NF4 base" in card and "gave 3/4 identical" in card
+
+
+def test_end_of_turn_token_is_found_from_the_chat_template():
+    tok = _tokenizer(eos="<|endoftext|>")  # eos is not the end-of-turn token: a server must stop at both
+    im_end = tok.convert_tokens_to_ids("<|im_end|>")
+    assert export.end_of_turn_ids(tok) == [im_end]
+    model = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=tok.eos_token_id))
+    assert export.stop_token_ids(model, tok) == [im_end, tok.eos_token_id]
+    tok.chat_template = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"  # nothing ends a turn
+    with pytest.raises(RadtuneError, match="end-of-turn"):
+        export.end_of_turn_ids(tok)
