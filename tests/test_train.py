@@ -270,6 +270,162 @@ def test_unpacked_variant_trains_and_packing_mismatch_is_refused(workdir, tmp_pa
         T.train("u", {**spec, "packing": True}, recipe, base, tok_train, val, str(tmp_path / "c2"), 1, str(tmp_path))
 
 
+EVAL_RECIPE = """
+learning_rate: 1.0e-3
+max_steps: 6
+per_device_train_batch_size: 2
+logging_steps: 1
+save_steps: 2
+save_total_limit: 1
+eval_strategy: steps
+eval_steps: 2
+per_device_eval_batch_size: 3
+load_best_model_at_end: true
+lora:
+  r: 4
+  alpha: 8
+  dropout: 0.0
+  target_modules: [q_proj, v_proj]
+"""
+
+
+def _spoil_after_step_3():
+    """A callback that spoils the adapter at the end of step 3 (before any checkpoint of that step is saved):
+    the eval loss then rises, so the lowest is step 2's, not the last step's."""
+    from transformers import TrainerCallback
+
+    class Spoil(TrainerCallback):
+        def on_step_end(self, args, state, control, model=None, **kw):
+            if state.global_step == 3:
+                with torch.no_grad():
+                    for name, p in model.named_parameters():
+                        if "lora_B" in name:
+                            p.add_(0.5)
+
+    return Spoil()
+
+
+def _val_loss_of(folder: Path, base: Path, val_dir: Path, batch_size: int) -> float:
+    """The eval loss the Trainer reports, computed directly: the saved adapter on the base, each val example
+    alone (unpacked, no padding); per batch of `batch_size` examples the mean over its label tokens, then the
+    mean over the batches (transformers weighs each eval batch alike)."""
+    from datasets import load_from_disk
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), folder).eval()
+    val = load_from_disk(str(val_dir))
+    means = []
+    for start in range(0, len(val), batch_size):
+        total, count = 0.0, 0
+        for row in val.select(range(start, min(start + batch_size, len(val)))):
+            batch = {"input_ids": torch.tensor([row["input_ids"]]), "labels": torch.tensor([row["labels"]])}
+            mask = batch["labels"][0, 1:] != -100
+            total += float(_token_losses(model, batch)[0][mask].sum())
+            count += int(mask.sum())
+        means.append(total / count)
+    return sum(means) / len(means)
+
+
+def _eval_losses(path: Path) -> dict[int, float]:
+    return {int(r["step"]): float(r["eval_loss"]) for r in _log(path) if r["eval_loss"]}
+
+
+def test_eval_loss_with_packed_training_and_keep_best(workdir, tmp_path):
+    """Packed train rows, the unpacked val split evaluated every 2 steps (a batch's examples in one padding-free
+    row, position ids restarting per example): eval_loss in the train log at exactly those steps, equal to the
+    loss of the delivered model on val computed example by example; with load_best_model_at_end the output is
+    the checkpoint with the lowest eval loss, named in radtune_variant.json."""
+    import math
+
+    recipe = tmp_path / "eval.yaml"
+    recipe.write_text(EVAL_RECIPE)
+    spec = {"base": "b", "method": "lora", "recipe": str(recipe), "packing": True}
+    base, val, out = workdir / "base", workdir / "tok" / "val", tmp_path / "out"
+    summary = T.train(
+        "e", spec, str(recipe), str(base), str(workdir / "packed"), str(val), str(tmp_path / "ck"), 7, str(out),
+        extra_callbacks=[_spoil_after_step_3()],
+    )  # fmt: skip
+    rows = _log(out / "train_log.tsv")
+    assert [r["step"] for r in rows] == [str(i) for i in range(1, 7)] and all(r["loss"] for r in rows)
+    evals = _eval_losses(out / "train_log.tsv")
+    assert sorted(evals) == [2, 4, 6] and all(math.isfinite(v) for v in evals.values())
+    best = min(evals, key=evals.get)
+    assert best == 2 and evals[6] > evals[2]  # spoiled after step 3: the last step is not the best
+    kept = summary["kept_checkpoint"]
+    assert kept["step"] == best and kept["checkpoint"] == f"checkpoint-{best}" and kept["metric"] == "eval_loss"
+    assert kept["eval_loss"] == pytest.approx(evals[best]) and kept["metric_value"] == pytest.approx(evals[best])
+    assert summary["global_step"] == 6 and summary["final_eval_loss"] == pytest.approx(evals[6])
+    # the delivered adapter is step 2's: its loss on val, example by example, is the loss logged at step 2
+    assert _val_loss_of(out, base, val, 3) == pytest.approx(evals[best], rel=1e-4)
+    assert json.loads((out / "radtune_variant.json").read_text())["kept_checkpoint"] == kept
+
+
+def test_keep_best_needs_eval_at_every_save(tmp_path):
+    """load_best_model_at_end only with eval_strategy steps and eval_steps == save_steps (radtune saves by steps;
+    only a saved checkpoint can be kept): stopped at start-up (radtune.recipes) and by train itself."""
+    from radtune import recipes
+
+    for extra, message in (
+        ('eval_strategy: "no"\n', "needs eval_strategy: steps .*, not no$"),
+        ("eval_strategy: no\n", "needs eval_strategy: steps .*, not no$"),
+        ("eval_strategy: epoch\n", "needs eval_strategy: steps .*, not epoch$"),
+        ("eval_strategy: steps\neval_steps: 1\n", "eval_steps 1, save_steps 2"),
+        ("eval_strategy: steps\n", "eval_steps None"),
+    ):
+        p = tmp_path / "r.yaml"
+        p.write_text(TINY_RECIPE.format(max_steps=4, save_steps=2) + "load_best_model_at_end: true\n" + extra)
+        with pytest.raises(RadtuneError, match=message):
+            recipes.check_recipe(p, "lora", "test")
+        with pytest.raises(RadtuneError, match=message):
+            T.prepare("v", {"method": "lora", "packing": True}, str(p), "b", "t", "v", str(tmp_path / "ck"), 0)
+    p.write_text(TINY_RECIPE.format(max_steps=4, save_steps=2) + "load_best_model_at_end: true\neval_strategy: steps\n")
+    p.write_text(p.read_text() + "eval_steps: 2\n")
+    recipes.check_recipe(p, "lora", "test")
+    for name in ("lora_ci.yaml", "lora_cpu.yaml", "qlora.yaml"):  # eval "no" (CI, CPU demo) and steps (GPU)
+        recipes.check_recipe(Path(__file__).parents[1] / "config/recipes" / name, "lora", "test")
+
+
+@pytest.mark.slow
+def test_keep_best_survives_signal_and_resume(workdir, tmp_path):
+    """SIGUSR1 in step 3 (after the best checkpoint, step 2's, was saved): the run checkpoints step 3 and stops
+    without loading the best; the rerun resumes, evaluates at 4 and 6 like an uninterrupted run, and delivers
+    step 2's checkpoint (kept by the rotation, save_total_limit 1, as the best)."""
+    from transformers import TrainerCallback
+
+    recipe = tmp_path / "eval.yaml"
+    recipe.write_text(EVAL_RECIPE)
+    spec = {"base": "b", "method": "lora", "recipe": str(recipe), "packing": True}
+    args = (str(workdir / "base"), str(workdir / "packed"), str(workdir / "tok" / "val"))
+
+    ref = T.train("r", spec, str(recipe), *args, str(tmp_path / "ck_ref"), 7, str(tmp_path / "ref"),
+                  extra_callbacks=[_spoil_after_step_3()])  # fmt: skip
+
+    class SignalInStep3(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kw):
+            if state.global_step == 2:
+                os.kill(os.getpid(), signal.SIGUSR1)
+
+    ck, out = tmp_path / "ck", tmp_path / "out"
+    with pytest.raises(T.TrainingInterrupted):
+        T.train("v", spec, str(recipe), *args, str(ck), 7, str(out),
+                extra_callbacks=[_spoil_after_step_3(), SignalInStep3()])  # fmt: skip
+    assert sorted(p.name for p in ck.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-3"]
+    summary = T.train("v", spec, str(recipe), *args, str(ck), 7, str(out), extra_callbacks=[_spoil_after_step_3()])
+    assert summary["resumed_from"] == "checkpoint-3"
+    evals, ref_evals = _eval_losses(out / "train_log.tsv"), _eval_losses(tmp_path / "ref" / "train_log.tsv")
+    assert sorted(evals) == [2, 4, 6]
+    for step, loss in ref_evals.items():
+        assert evals[step] == pytest.approx(loss, rel=1e-4)
+    assert summary["kept_checkpoint"]["step"] == ref["kept_checkpoint"]["step"] == 2
+    from safetensors.torch import load_file
+
+    a, b = load_file(out / "adapter_model.safetensors"), load_file(tmp_path / "ref" / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:  # the same (step 2's) adapter
+        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.slow
 def test_signal_in_the_last_step_keeps_the_output_for_the_rerun(workdir, tmp_path):
     """Signalled in its last step (SLURM's warning, whose job step cannot report success): the finished model

@@ -270,6 +270,12 @@ def model_card(facts: dict[str, Any], meta: dict[str, Any], eval_lines: list[str
     run = {k: meta[k] for k in RUN_FACTS if meta.get(k) is not None}
     if run:
         lines.append("- Run: " + _pairs(run))
+    kept = meta.get("kept_checkpoint")
+    if kept and kept.get("checkpoint"):  # load_best_model_at_end: the weights are not the last step's
+        lines.append(
+            f"- Weights: `{kept['checkpoint']}` (step {kept['step']}), the best {kept['metric']}"
+            f" ({kept['metric_value']:.4g}) on the validation split (load_best_model_at_end)"
+        )
     if meta.get("data_fingerprint"):
         tok_fp = meta.get("tokenizer_fingerprint")
         lines.append(

@@ -98,8 +98,32 @@ def check_recipe(path: str | os.PathLike, method: str, where: str) -> None:
         raise RadtuneError(f"recipe {path}: lora: unknown peft LoraConfig field(s) {', '.join(unknown)}")
     if method == "full" and not data.get("deepspeed"):
         raise RadtuneError(f"recipe {path}: method full needs a deepspeed: config (config/deepspeed/zero3.json)")
+    check_keep_best(data, path)
     if method == "full" and lora:
         raise RadtuneError(f"recipe {path}: method full trains every weight; remove the lora: block")
+
+
+def check_keep_best(fields: dict[str, Any], path: str | os.PathLike) -> None:
+    """`load_best_model_at_end: true` makes the variant's output the checkpoint with the best validation metric
+    (`metric_for_best_model`, by default the eval loss, lower is better) instead of the last step's weights.
+    radtune saves a checkpoint every `save_steps` (save_strategy steps), and transformers can only load a best
+    checkpoint that was saved: the recipe must evaluate by steps, at exactly the saved steps (with save_steps a
+    larger multiple of eval_steps, the lowest eval loss could fall on a step without a checkpoint)."""
+    if not fields.get("load_best_model_at_end"):
+        return
+    strategy = fields.get("eval_strategy", "no")
+    strategy = "no" if strategy is False else str(strategy)  # YAML reads a bare `no` as false
+    if strategy != "steps":
+        raise RadtuneError(
+            f"recipe {path}: load_best_model_at_end needs eval_strategy: steps (radtune saves a checkpoint"
+            f" every save_steps), not {strategy}"
+        )
+    eval_steps, save_steps = fields.get("eval_steps"), fields.get("save_steps")
+    if eval_steps is None or save_steps is None or eval_steps != save_steps:
+        raise RadtuneError(
+            f"recipe {path}: load_best_model_at_end needs eval_steps and save_steps set to the same number"
+            f" (got eval_steps {eval_steps}, save_steps {save_steps}): only a saved checkpoint can be kept"
+        )
 
 
 def check_recipes(variants: dict[str, dict[str, Any]]) -> None:

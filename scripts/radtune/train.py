@@ -26,7 +26,7 @@ from radtune.qlora import qlora_quantization
 
 # LORA_ALIASES: recipe `lora:` short names -> peft.LoraConfig fields; MODEL_FIELDS: recipe keys that are options
 # of the model radtune loads (attn_implementation), not SFTConfig fields
-from radtune.recipes import LORA_ALIASES, MODEL_FIELDS
+from radtune.recipes import LORA_ALIASES, MODEL_FIELDS, check_keep_best
 from radtune.tokenize import check_dataset
 
 log = logging.getLogger("radtune.train")
@@ -37,8 +37,9 @@ RUN_FILE = "radtune_run.json"
 # A finished output whose run was signalled (SLURM's warning also stops the job step that would report it):
 # kept beside the checkpoints and delivered by the rerun, which trains nothing.
 DONE_DIR = "done"  # what the checkpoints in a folder were trained from (resume only if it matches)
-# tokens_per_s: all ranks together; peak_mem_mb: the largest rank; peak_mem_mb_ranks: each rank, "/"-separated
-LOG_COLUMNS = ("step", "loss", "learning_rate", "tokens_per_s", "peak_mem_mb", "peak_mem_mb_ranks")
+# tokens_per_s: all ranks together; peak_mem_mb: the largest rank; peak_mem_mb_ranks: each rank, "/"-separated;
+# eval_loss: the val split's loss where the recipe evaluated at that step (eval_strategy / eval_steps)
+LOG_COLUMNS = ("step", "loss", "learning_rate", "tokens_per_s", "peak_mem_mb", "peak_mem_mb_ranks", "eval_loss")
 # attention implementation / TRL option -> the package it needs (checked before anything is loaded)
 ATTN_PACKAGES = {"flash_attention_2": "flash_attn", "flash_attention_3": "flash_attn_interface"}
 # Exit status of a run stopped by SIGUSR1/SIGTERM after saving a complete checkpoint: "resubmit me" (EX_TEMPFAIL).
@@ -227,8 +228,18 @@ def make_callbacks(stop: dict[str, Any]) -> list[Any]:
         def on_step_end(self, args, state, control, **kwargs):
             if stop_now(stop):
                 stop["signal"] = stop["signal"] or int(signal.SIGUSR1)  # a rank that got no signal itself
+                stop["stopping"] = True
                 control.should_save = True
                 control.should_training_stop = True
+            return control
+
+        def on_save(self, args, state, control, **kwargs):
+            if stop.get("stopping") and state.global_step < state.max_steps:
+                # The checkpoint is written (its trainer_state.json names the best checkpoint, for the rerun).
+                # Forget the best in this process only: after the loop the Trainer would load it for nothing
+                # (load_best_model_at_end) and, with save_total_limit 1, delete every other checkpoint - this
+                # one, the resume point, included.
+                state.best_model_checkpoint = None
             return control
 
     class MarkComplete(TrainerCallback):
@@ -368,12 +379,49 @@ def deliver(done: Path, output: str | os.PathLike) -> None:
 
 
 def write_log(log_history: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
-    rows = [{c: h.get(c, "") for c in LOG_COLUMNS} for h in log_history if "loss" in h and "step" in h]
+    """One row per step that logged a train loss or ran an evaluation (the Trainer logs them as separate
+    records): a cell the step has no value for is empty (loss on an evaluation-only step, eval_loss on most)."""
+    by_step: dict[int, dict[str, Any]] = {}
+    for h in log_history:
+        if "step" in h and ("loss" in h or "eval_loss" in h):
+            row = by_step.setdefault(int(h["step"]), {c: "" for c in LOG_COLUMNS})
+            row.update({c: h[c] for c in LOG_COLUMNS if c in h})
+    rows = [by_step[k] for k in sorted(by_step)]
     write_tsv(path, rows, LOG_COLUMNS)
     return rows
 
 
-def plot_loss(rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]], path: Path, title: str) -> None:
+def kept_checkpoint(trainer: Any, eval_rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """With load_best_model_at_end: which checkpoint the output holds (the one the Trainer loaded at the end),
+    its step, the metric it was chosen by and the eval loss logged at that step; None without the option."""
+    args, state = trainer.args, trainer.state
+    if not args.load_best_model_at_end:
+        return None
+    eval_loss = {int(r["step"]): r["eval_loss"] for r in eval_rows}
+    if state.best_model_checkpoint is None:  # nothing evaluated and saved (or the best was deleted): last weights
+        log.warning("load_best_model_at_end: no best checkpoint recorded; the output holds the last step's weights")
+        step, name = state.global_step, None
+    else:
+        name = Path(state.best_model_checkpoint).name
+        step = int(name.rsplit("-", 1)[1])
+    metric = args.metric_for_best_model
+    return {
+        "checkpoint": name,
+        "step": step,
+        "eval_loss": eval_loss.get(step),
+        "metric": metric if metric.startswith("eval_") else f"eval_{metric}",
+        "metric_value": state.best_metric if name else None,
+        "greater_is_better": args.greater_is_better,
+    }
+
+
+def plot_loss(
+    rows: list[dict[str, Any]],
+    eval_rows: list[dict[str, Any]],
+    path: Path,
+    title: str,
+    kept: dict[str, Any] | None = None,
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -383,6 +431,8 @@ def plot_loss(rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]], path:
     ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], label="train loss")
     if eval_rows:
         ax.plot([r["step"] for r in eval_rows], [r["eval_loss"] for r in eval_rows], "o-", label="val loss")
+    if kept and kept.get("checkpoint") and kept.get("eval_loss") is not None:
+        ax.plot([kept["step"]], [kept["eval_loss"]], "k*", markersize=12, label=f"kept ({kept['checkpoint']})")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title(title)
@@ -462,6 +512,7 @@ def prepare(
     check_method(method, cuda)
     fields, lora = load_recipe(recipe_path)
     check_model_fields(fields, recipe_path)
+    check_keep_best(fields, recipe_path)
     train_meta = check_dataset(train_dir, base)
     val_meta = check_dataset(val_dir, base)
     if val_meta["fingerprint"] != train_meta["fingerprint"]:
@@ -472,6 +523,11 @@ def prepare(
     train_ds, val_ds = load_from_disk(train_dir), load_from_disk(val_dir)
     if not len(train_ds):
         raise RadtuneError(f"{train_dir} holds no training examples")
+    if fields.get("eval_strategy", "no") not in ("no", False) and not len(val_ds):
+        raise RadtuneError(
+            f"recipe {recipe_path}: eval_strategy {fields['eval_strategy']} evaluates on {val_dir}, which holds no"
+            ' examples (use eval_strategy: "no")'
+        )
     packed = "seq_lengths" in train_ds.column_names
     if bool(spec["packing"]) != packed:
         raise RadtuneError(
@@ -549,7 +605,9 @@ def run_trainer(
             model=model,
             args=run.args,
             train_dataset=run.train_ds,
-            eval_dataset=run.val_ds if len(run.val_ds) and run.args.eval_strategy != "no" else None,
+            # unpacked val rows: the padding-free collator concatenates each batch into one row whose position_ids
+            # restart per example (the same block-diagonal attention as the packed train rows)
+            eval_dataset=run.val_ds if run.args.eval_strategy != "no" else None,
             processing_class=tokenizer,
             peft_config=peft_config,
             callbacks=make_callbacks(stop) + list(extra_callbacks or []),
@@ -627,11 +685,14 @@ def write_outputs(
             shutil.copy2(p, tmp / p.name) if p.is_file() else shutil.copytree(p, tmp / p.name)
         tokenizer.save_pretrained(tmp)
         rows = write_log(history, tmp / "train_log.tsv")
-        eval_rows = [h for h in history if "eval_loss" in h]
+        eval_rows = [r for r in rows if r["eval_loss"] != ""]
+        rows = [r for r in rows if r["loss"] != ""]
         summary["final_loss"] = rows[-1]["loss"] if rows else None
         summary["first_loss"] = rows[0]["loss"] if rows else None
         summary["final_eval_loss"] = eval_rows[-1]["eval_loss"] if eval_rows else None
-        plot_loss(rows, eval_rows, tmp / "loss.png", f"{run.variant} ({run.method})")
+        # load_best_model_at_end: the output is this checkpoint's weights, not the last step's (None: the last)
+        summary["kept_checkpoint"] = kept_checkpoint(trainer, eval_rows)
+        plot_loss(rows, eval_rows, tmp / "loss.png", f"{run.variant} ({run.method})", summary["kept_checkpoint"])
         (tmp / "radtune_variant.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n")
     shutil.rmtree(final, ignore_errors=True)
     if signalled is not None:
