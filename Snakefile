@@ -29,6 +29,7 @@ include: "rules/train.smk"
 include: "rules/generate.smk"
 include: "rules/score.smk"
 include: "rules/export.smk"
+include: "rules/predict.smk"
 
 
 rule all:

@@ -31,6 +31,17 @@ for _name, _var in config["variants"].items():
         raise WorkflowError(
             f"config: variants.{_name}.base is {_var['base']!r}, which is not a key of base_models"
         )
+for _name, _pred in config["predict"].items():
+    for _key, _known in (("dataset", "datasets"), ("variant", "variants")):
+        if _pred[_key] not in config[_known]:
+            raise WorkflowError(
+                f"config: predict.{_name}.{_key} is {_pred[_key]!r}, which is not a key of {_known}"
+            )
+    if "report_id" not in config["datasets"][_pred["dataset"]]["columns"]:
+        raise WorkflowError(
+            f"config: predict.{_name}: predictions are keyed by the original report id, but "
+            f"datasets.{_pred['dataset']}.columns.report_id maps to nothing"
+        )
 if abs(sum(config["split"][k] for k in SPLITS) - 1.0) > 1e-6:
     raise WorkflowError("config: split.train + split.val + split.test must add up to 1")
 
@@ -116,6 +127,12 @@ EVAL = "results/eval.tsv"
 EVAL_BY_GROUP = "results/eval_by_group.tsv"
 EVAL_PLOT = "results/eval.png"
 EXPORT = "results/export/{variant}"  # servable: merged weights, tokenizer, model card
+# batch predictions on new exports (config `predict:`): ingested, de-identified and predicted pieces, then the CSV
+PREDICT_RAW = "results/predict/{name}/raw_{piece}.parquet"
+PREDICT_DEID = "results/predict/{name}/deid_{piece}.parquet"
+PREDICT_DEID_AUDIT = "results/predict/{name}/deid_{piece}.audit.tsv"
+PREDICT_SHARD = "results/predict/{name}/out_{piece}.parquet"
+PREDICT = "results/predict/{name}.csv"
 LOGS = "logs"
 
 
@@ -277,6 +294,30 @@ def get_export_input(wildcards):
     }
 
 
+def predict_pieces():
+    """Pieces of a predictions file: eval.shards generation jobs (and as many de-identification jobs)."""
+    return [f"{i:04d}" for i in range(config["eval"]["shards"])]
+
+
+def get_predict_generate_input(wildcards):
+    spec = config["predict"][wildcards.name]
+    base = config["variants"][spec["variant"]]["base"]
+    inputs = {
+        "shard": (PREDICT_DEID if spec["deidentify"] else PREDICT_RAW).format(
+            name=wildcards.name, piece=wildcards.piece
+        ),
+        "model": MODEL.format(variant=spec["variant"]),
+        "base": get_base_dir(base),
+        "base_files": get_base_files(base),
+        "train": DATA.format(split="train"),  # the labels a label task was trained on
+        "templates": config["instructions"]["templates"],
+        "prepend": config["instructions"]["prepend_phrases"],
+    }
+    if config["filter"]["boilerplate"]["enabled"]:
+        inputs["boilerplate"] = config["filter"]["boilerplate"]["patterns"]
+    return inputs
+
+
 def get_table_input(wildcards):
     inputs = {"scores": expand(SCORES, model=eval_models())}
     if config["eval"]["judge"]["backend"] != "none":
@@ -298,3 +339,4 @@ wildcard_constraints:
     base="|".join(config["base_models"]),
     variant="|".join(config["variants"]) or "^$",
     model="|".join(eval_models()) or "^$",
+    name="|".join(config["predict"]) or "^$",

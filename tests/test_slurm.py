@@ -4,9 +4,11 @@ sbatch to results/eval.tsv, reruns after one input's content changes, and a fail
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from collections import Counter
@@ -193,6 +195,40 @@ def test_workflow_runs_through_sbatch(work: Path):
     train_id = next(j for j, name in subs if name == "train")
     assert "gres/gpu=1" in sacct_field(train_id, "AllocTRES")
     assert sacct_field(train_id, "AllocCPUS") == "1"
+
+
+def test_predictions_on_a_new_export_through_sbatch(work: Path):
+    """config/ci.yaml's predict entry: new orders without their label column, predicted by the trained variant in
+    submitted jobs; one row per order under its original id, owner-only; the evaluation is not touched."""
+    new = work / "data/ci/new_orders.csv"
+    subprocess.run(
+        [sys.executable, "-m", "radtune.synth", "--task", "protocol", "--n", "24", "--seed", "12"]
+        + ["--output", str(new)],
+        env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
+        check=True,
+    )
+    with open(new, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(new, "w", newline="", encoding="utf-8") as fh:  # a new export: no protocol label yet
+        writer = csv.DictWriter(fh, [c for c in rows[0] if c != "protocol_label"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    res = run(work, "results/predict/ci_new_orders.csv")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-5000:]
+    assert set(executed(out)) == {"predict_ingest", "predict_deid", "predict_generate", "predict_merge"}
+    subs = submissions(out)
+    assert {name for _, name in subs} == {"predict_ingest", "deid", "predict_generate"}  # merge is local
+    assert set(sacct_states([j for j, _ in subs]).values()) == {"COMPLETED"}
+    result = work / "results/predict/ci_new_orders.csv"
+    assert stat.S_IMODE(result.stat().st_mode) == 0o600
+    with open(result, newline="", encoding="utf-8") as fh:
+        got = list(csv.DictReader(fh))
+    assert [r["order_id"] for r in got] == [r["order_id"] for r in rows]
+    assert {"prediction", "label", "confidence", "status", "model_fingerprint"} <= set(got[0])
+    assert all(r["status"] == "ok" and 0 < float(r["confidence"]) <= 1 for r in got)
+    res = run(work, "-n", "results/eval.tsv", "results/predict/ci_new_orders.csv")
+    assert res.returncode == 0 and "Nothing to be done" in res.stdout + res.stderr, res.stdout[-2000:]
 
 
 def test_content_change_reruns_exactly_the_jobs_downstream(work: Path):

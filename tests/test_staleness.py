@@ -26,12 +26,14 @@ from _tiny_model import save_tiny_base, smollm2_tokenizer  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 KEY = "radtune-staleness-test-key-0123456789abcdef"
+# the default target and a batch-predictions file (on request): keys must rerun exactly their jobs in both
+TARGETS = ("all", "results/predict/ci_new.csv")
 
 
 def snakemake(work: Path, *args: str, config: str = "config/run.yaml") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     env.pop("RADTUNE_PSEUDONYM_KEY", None)
-    cmd = [sys.executable, "-m", "snakemake", *args, "--workflow-profile", "none", "--cores", "2",
+    cmd = [sys.executable, "-m", "snakemake", *args, *TARGETS, "--workflow-profile", "none", "--cores", "2",
            "--configfile", config]  # fmt: skip
     return subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=1800)
 
@@ -54,7 +56,7 @@ def planned_rules(out: str) -> set[str]:
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the workflow, run to the end on the CI configuration shrunk further (one shard, small corpora)."""
     reuse = os.environ.get("RADTUNE_STALE_WORK")  # a finished run kept from an earlier session (development)
-    if reuse and (Path(reuse) / "results/eval.tsv").exists():
+    if reuse and (Path(reuse) / "results/predict/ci_new.csv").exists():
         return Path(reuse)
     work = tmp_path_factory.mktemp("stale")
     for name in ("Snakefile", "rules", "scripts", "config", "envs", "report", "profiles"):
@@ -68,6 +70,12 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
             env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
             check=True,
         )
+    subprocess.run(  # a new export to predict on (its impression column is not read)
+        [sys.executable, "-m", "radtune.synth", "--task", "impression", "--n", "6", "--seed", "12"]
+        + ["--output", str(work / "data/ci/new_reports.csv")],
+        env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
+        check=True,
+    )
     key = tmp_path_factory.mktemp("secrets") / "pseudonym.key"
     key.write_text(KEY + "\n")
     key.chmod(0o600)
@@ -76,6 +84,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg["pseudonym_key"] = {"file": str(key)}
     cfg["deid"]["quality_check"] = {"synthetic_reports": 10, "heldout_reports": 10}
     cfg["eval"]["bootstrap"]["n"] = 10
+    cfg["predict"] = {"ci_new": {"dataset": "ci", "csv": ["data/ci/new_reports.csv"], "variant": "lora"}}
     (work / "config/run.yaml").write_text(yaml.safe_dump(cfg))
     res = snakemake(work)
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
@@ -179,15 +188,25 @@ SPECIAL: dict[str, Change] = {
     "eval.encoder.path": lambda c, w: _sec(c, "eval", "encoder").update(path="models/encoder"),
     "eval.judge.backend": lambda c, w: _sec(c, "eval", "judge").update(backend="local", path="data/ci/tiny_model"),
     "eval.judge.prompt": lambda c, w: _sec(c, "eval", "judge").update(prompt=_copy_file(w, "config/judge_prompt.md")),
+    "predict.<name>.dataset": lambda c, w: c["predict"]["ci_new"].update(dataset="ci_orders"),
+    "predict.<name>.csv": lambda c, w: c["predict"]["ci_new"]["csv"].append(_copy_file(w, "data/ci/new_reports.csv")),
+    "predict.<name>.variant": lambda c, w: (
+        c["variants"].update(lora2=dict(c["variants"]["lora"])),
+        c["predict"]["ci_new"].update(variant="lora2"),
+    ),
 }
 ADDS = {
     "base_models.<name>.package": {"base_model"},  # a GGUF entry is converted by its own job
     "base_models.<name>.gguf_file": {"base_model"},
     "variants.<name>.base": {"tokenize", "pack"},  # the other base's tokenized caches
     "eval.judge.backend": {"judge"},  # judge rows
+    "predict.<name>.variant": {"train"},  # the other variant (and its rows of eval.tsv)
 }
+# Where the plan is not the annotation's rules and their downstream ones: predicting from the raw text reads the
+# raw pieces, which are temporary, so ingest makes them again - and no de-identification job runs.
+EXACT = {"predict.<name>.deidentify": {"predict_ingest", "predict_generate", "predict_merge"}}
 # the first map entry of the run's config stands for every entry (datasets.<name> -> datasets.ci)
-NAMES = {"datasets": "ci", "base_models": "tiny", "variants": "lora"}
+NAMES = {"datasets": "ci", "base_models": "tiny", "variants": "lora", "predict": "ci_new"}
 
 
 def concrete(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -210,6 +229,8 @@ def changed_config(key: Key, cfg: dict[str, Any], work: Path) -> dict[str, Any]:
 
 def expected_rules(key: Key, present: set[str]) -> set[str]:
     """The annotated rules that have jobs in this run, their downstream rules, and the jobs a change adds."""
+    if key.name in EXACT:
+        return EXACT[key.name]
     direct = (set(key.reruns) & present) | ADDS.get(key.name, set())
     return downstream(direct) & (present | ADDS.get(key.name, set()))
 
@@ -227,7 +248,7 @@ def test_rule_graph_matches_the_restated_one(work: Path):
     res = snakemake(work, "--rulegraph")
     labels = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', res.stdout, re.M))
     edges = {(labels[a], labels[b]) for a, b in re.findall(r"^\s*(\d+) -> (\d+)", res.stdout, re.M)}
-    ancient = {("check_ids", "deidentify"), ("deid_quality", "deidentify")}  # rules/deid.smk
+    ancient = {("check_ids", "deidentify"), ("deid_quality", "deidentify"), ("deid_quality", "predict_deid")}
     restated = {(a, b) for a, bs in CONSUMERS.items() for b in bs}
     assert edges - ancient == {(a, b) for a, b in restated if a in labels.values() and b in labels.values()}
 
@@ -272,7 +293,7 @@ def test_another_key_reruns_ingest(work: Path, present: set[str]):
     (work / "config/other_key.yaml").write_text(yaml.safe_dump(cfg))
     res = snakemake(work, "-n", config="config/other_key.yaml")
     assert res.returncode == 0, res.stderr[-2000:]
-    assert planned_rules(res.stdout + res.stderr) == (downstream({"ingest"}) & present) | {"all"}
+    assert planned_rules(res.stdout + res.stderr) == (downstream({"ingest", "predict_ingest"}) & present) | {"all"}
 
 
 def test_statistics_change_plans_only_the_table(work: Path):

@@ -135,17 +135,17 @@ def job_config(
 CONSUMERS: dict[str, set[str]] = {
     "ingest": {"check_ids", "deidentify"},
     "check_ids": set(),  # ancient input of deidentify
-    "deid_settings": {"deid_quality", "deidentify"},
+    "deid_settings": {"deid_quality", "deidentify", "predict_deid"},
     "deid_quality": set(),  # ancient input of deidentify and export
     "deidentify": {"deid_audit", "filter"},
     "deid_audit": {"filter"},
     "filter": {"split"},
     "split": {"instructions"},
-    "instructions": {"tokenize", "baseline", "generate", "score", "export"},
-    "base_model": {"tokenize", "train", "generate", "export"},
+    "instructions": {"tokenize", "baseline", "generate", "score", "export", "predict_generate"},
+    "base_model": {"tokenize", "train", "generate", "export", "predict_generate"},
     "tokenize": {"pack", "train"},
     "pack": {"train"},
-    "train": {"generate", "export"},
+    "train": {"generate", "export", "predict_generate", "predict_merge"},
     "generate": {"merge_predictions"},
     "merge_predictions": {"score", "judge"},
     "baseline": {"score", "judge"},
@@ -153,15 +153,20 @@ CONSUMERS: dict[str, set[str]] = {
     "judge": {"table"},
     "table": {"all"},
     "export": set(),  # on request (results/export/{variant}/), not in `all`
+    # on request (results/predict/{name}.csv), not in `all`
+    "predict_ingest": {"predict_deid", "predict_generate"},
+    "predict_deid": {"predict_generate"},
+    "predict_generate": {"predict_merge"},
+    "predict_merge": set(),
 }
 
 
 # rules whose outputs are made on request only, never by the default target (`all`)
-ON_REQUEST = {"export"}
+ON_REQUEST = {"export", "predict_ingest", "predict_deid", "predict_generate", "predict_merge"}
 
 # rule -> the rules whose temporary outputs its rerun needs again: re-de-identifying a shard needs the raw
 # shard back, which ingest deletes once it is de-identified (unless ingest.keep_raw_shards).
-REMAKES: dict[str, set[str]] = {"deidentify": {"ingest"}}
+REMAKES: dict[str, set[str]] = {"deidentify": {"ingest"}, "predict_deid": {"predict_ingest"}}
 
 
 def downstream(

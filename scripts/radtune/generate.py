@@ -113,14 +113,23 @@ def render_prompts(rows: list[dict[str, Any]], tok) -> list[str]:
     return [tok.apply_chat_template(r["messages"][:-1], tokenize=False, add_generation_prompt=True) for r in rows]
 
 
-def generate_hf(model, tok, prompts: list[str], max_new_tokens: int, batch_size: int) -> list[str]:
-    """Greedy decoding, left-padded batches of similar length (KV cache on); outputs in input order."""
+def generate_hf(
+    model, tok, prompts: list[str], max_new_tokens: int, batch_size: int, *, with_scores: bool = False
+) -> list[str] | tuple[list[str], list[float | None]]:
+    """Greedy decoding, left-padded batches of similar length (KV cache on); outputs in input order.
+
+    With `with_scores`, also each output's mean log-probability per generated token (up to and including the
+    end-of-turn token; None for an empty output): exp() of it is radtune.predict's confidence."""
     import torch
 
     ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]  # the template has its own specials
     order = sorted(range(len(ids)), key=lambda i: (-len(ids[i]), i))  # longest first: any OOM shows at once
     out: list[str] = [""] * len(ids)
+    scores: list[float | None] = [None] * len(ids)
+    eos = model.generation_config.eos_token_id
+    eos_ids = set(eos if isinstance(eos, list) else [eos]) | {tok.eos_token_id}
     device = next(model.parameters()).device
+    t0, done = time.perf_counter(), 0
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
         enc = tok.pad({"input_ids": [ids[i] for i in batch]}, padding=True, return_tensors="pt").to(device)
@@ -132,11 +141,26 @@ def generate_hf(model, tok, prompts: list[str], max_new_tokens: int, batch_size:
                 num_beams=1,
                 use_cache=True,
                 pad_token_id=tok.pad_token_id,
+                output_scores=with_scores,
+                return_dict_in_generate=True,
             )
-        new = gen[:, enc["input_ids"].shape[1] :]
-        for i, seq in zip(batch, new, strict=True):
+            logprobs = (
+                model.compute_transition_scores(gen.sequences, gen.scores, normalize_logits=True).float().cpu()
+                if with_scores
+                else None
+            )
+        new = gen.sequences[:, enc["input_ids"].shape[1] :]
+        for row, (i, seq) in enumerate(zip(batch, new, strict=True)):
             out[i] = tok.decode(seq, skip_special_tokens=True).strip()
-    return out
+            if logprobs is not None:
+                tokens = seq.tolist()
+                # the tokens after the first end-of-turn are padding of a finished row: not the model's choice
+                n = next((k + 1 for k, t in enumerate(tokens) if t in eos_ids), len(tokens))
+                scores[i] = float(logprobs[row, :n].mean()) if n else None
+        done += len(batch)
+        dt = time.perf_counter() - t0
+        log.info("generated %d/%d (%.2f examples/s)", done, len(order), done / dt if dt else 0.0)
+    return (out, scores) if with_scores else out
 
 
 def check_vllm() -> None:
@@ -172,8 +196,16 @@ def vllm_setup(base: str | Path, finetuned: str | Path | None) -> tuple[str, dic
     return str(base), options, {"lora_name": path.name, "lora_int_id": 1, "lora_path": str(path.resolve())}
 
 
-def generate_vllm(base: str | Path, finetuned: str | Path | None, prompts: list[str], max_new_tokens: int) -> list[str]:
-    """Greedy decoding with vLLM (GPU only); an adapter is applied per request (LoRARequest), not merged."""
+def generate_vllm(
+    base: str | Path,
+    finetuned: str | Path | None,
+    prompts: list[str],
+    max_new_tokens: int,
+    *,
+    with_scores: bool = False,
+) -> list[str] | tuple[list[str], list[float | None]]:
+    """Greedy decoding with vLLM (GPU only); an adapter is applied per request (LoRARequest), not merged. With
+    `with_scores`, also the mean log-probability per generated token (as generate_hf)."""
     check_vllm()
     from vllm import LLM, SamplingParams
 
@@ -184,8 +216,17 @@ def generate_vllm(base: str | Path, finetuned: str | Path | None, prompts: list[
         from vllm.lora.request import LoRARequest
 
         kwargs["lora_request"] = LoRARequest(**lora)
-    res = llm.generate(prompts, SamplingParams(temperature=0.0, max_tokens=max_new_tokens), **kwargs)
-    return [r.outputs[0].text.strip() for r in res]
+    # logprobs=0: the chosen token's log-probability only (cumulative_logprob), no alternatives
+    sampling = SamplingParams(temperature=0.0, max_tokens=max_new_tokens, logprobs=0 if with_scores else None)
+    res = llm.generate(prompts, sampling, **kwargs)
+    texts = [r.outputs[0].text.strip() for r in res]
+    if not with_scores:
+        return texts
+    scores = [
+        (o.cumulative_logprob / len(o.token_ids)) if o.token_ids and o.cumulative_logprob is not None else None
+        for o in (r.outputs[0] for r in res)
+    ]
+    return texts, scores
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,8 +45,8 @@ def context_column(header: str) -> str:
     return "ctx_" + (re.sub(r"[^0-9a-z]+", "_", header.lower()).strip("_") or "field")
 
 
-def output_schema(spec: dict[str, Any]) -> dict[str, pl.DataType]:
-    """Columns (in order) and types of an ingest shard for this dataset spec."""
+def output_schema(spec: dict[str, Any], predict: bool = False) -> dict[str, pl.DataType]:
+    """Columns (in order) and types of an ingest shard for this dataset spec; `predict` adds source_id."""
     schema: dict[str, pl.DataType] = {
         "id": pl.String(),
         "dataset": pl.String(),
@@ -62,7 +62,19 @@ def output_schema(spec: dict[str, Any]) -> dict[str, pl.DataType]:
         if name in schema:
             raise RadtuneError(f"config: context column {header!r} maps to {name!r}, which another column already has")
         schema[name] = pl.String()
+    if predict:
+        schema["source_id"] = pl.String()
     return schema
+
+
+def predict_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A dataset spec for new, unlabelled exports (radtune.predict): the task's output column may be absent (it is
+    not read), and the report id is required, since predictions are keyed by it."""
+    task = TASKS[spec["task"]]
+    if "report_id" not in spec["columns"]:
+        raise RadtuneError("predictions are keyed by the original report id: map columns.report_id in the dataset")
+    columns = {k: v for k, v in spec["columns"].items() if k != task.output}
+    return {**spec, "columns": columns}
 
 
 @dataclass
@@ -252,11 +264,18 @@ def _check_fields(path: str, raw: pl.DataFrame, lines: list[int], headers: list[
 
 
 def canonical_rows(
-    dataset: str, spec: dict[str, Any], path: str, key: bytes, max_field_chars: int = MAX_FIELD_CHARS
+    dataset: str,
+    spec: dict[str, Any],
+    path: str,
+    key: bytes,
+    max_field_chars: int = MAX_FIELD_CHARS,
+    predict: bool = False,
 ) -> pl.DataFrame:
     """One CSV -> canonical columns (docs/data-formats.md) plus a private `_hash` column for sharding.
 
-    Report and patient ids become HMAC-SHA256 pseudonyms under `key` (common.keyed_hash).
+    Report and patient ids become HMAC-SHA256 pseudonyms under `key` (common.keyed_hash). With `predict` (new
+    exports to predict on, spec from predict_spec) the original report id is kept too, as `source_id`: the
+    predictions file is keyed by it.
     """
     columns = spec["columns"]
     table = read_raw(path, spec["delimiter"])
@@ -304,7 +323,9 @@ def canonical_rows(
     for header in columns["context"]:
         s = raw.get_column(header)
         out[context_column(header)] = s.set(s == "", None) if n else s
-    schema = output_schema(spec)
+    if predict:
+        out["source_id"] = col("report_id")
+    schema = output_schema(spec, predict)
     frame = pl.DataFrame({k: (v.rename(k) if isinstance(v, pl.Series) else v) for k, v in out.items()}, schema=schema)
     return frame.with_columns(_hash=pl.Series(hashes, dtype=pl.String))
 
@@ -328,20 +349,24 @@ def ingest(
     *,
     max_field_chars: int = MAX_FIELD_CHARS,
     ids_output: str | None = None,
+    predict: bool = False,
 ) -> list[int]:
     """Read the CSVs of one dataset and write len(outputs) shards; returns the rows per shard.
 
     `ids_output` (optional) gets the keyed ids with their file and line (no text), for `check_ids`
-    across the CSV parts of a dataset that other jobs ingest.
+    across the CSV parts of a dataset that other jobs ingest. `predict`: new exports to predict on (predict_spec;
+    shards keep the original report id as source_id).
     """
     if spec.get("task") not in TASKS:
         raise RadtuneError(f"dataset {dataset}: unknown task {spec.get('task')!r}")
-    output_schema(spec)  # config problems first, before any file is read
+    if predict:
+        spec = predict_spec(spec)
+    schema = output_schema(spec, predict)  # config problems first, before any file is read
     frames = [
-        canonical_rows(dataset, spec, p, key, max_field_chars).with_columns(_file=pl.lit(i))
+        canonical_rows(dataset, spec, p, key, max_field_chars, predict).with_columns(_file=pl.lit(i))
         for i, p in enumerate(csv_paths)
     ]
-    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=output_schema(spec))
+    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
     frame = frame.with_row_index("_order")
     _check_duplicates(frame, spec["columns"].get("report_id", "report_id"))
     n_shards = len(outputs)
@@ -349,7 +374,7 @@ def ingest(
     counts = []
     with contextlib.ExitStack() as stack:
         for shard, final in enumerate(outputs):
-            part = frame.filter(pl.col("_shard") == shard).sort("_file", "line").select(list(output_schema(spec)))
+            part = frame.filter(pl.col("_shard") == shard).sort("_file", "line").select(list(schema))
             tmp = stack.enter_context(atomic_path(final))
             # Single row group, fixed compression, no timestamps: same rows -> byte-identical file.
             part.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=1 << 30)
@@ -412,6 +437,7 @@ def main(argv: list[str] | None = None) -> None:
         "stops if the one it finds differs",
     )
     ap.add_argument("--max-field-chars", type=int, default=MAX_FIELD_CHARS)
+    ap.add_argument("--predict", action="store_true", help="new exports to predict on: keep the original report id")
     args = ap.parse_args(argv)
     spec = json_arg(args.spec, "--spec")
     planned = args.key_fingerprint
@@ -430,6 +456,7 @@ def main(argv: list[str] | None = None) -> None:
         key,
         max_field_chars=args.max_field_chars,
         ids_output=args.ids_output,
+        predict=args.predict,
     )
 
 

@@ -96,6 +96,24 @@ def task_input_expr(df: pl.DataFrame, task: Task) -> pl.Expr:
     return pl.concat_str(parts, separator="\n\n").fill_null(whole)
 
 
+def template_index(seed: int, rid: str, n_templates: int) -> int:
+    """The instruction template of an example: a function of (seed, id) only (radtune.predict chooses alike)."""
+    return int(hash_fraction(seed, rid, "template") * n_templates)
+
+
+def user_turns(df: pl.DataFrame, templates: dict[str, list[str]], seed: int) -> list[str]:
+    """The user turn of each row (instruction + exam, context and task input), as build_examples writes it: for
+    new rows without an answer (radtune.predict)."""
+    for task in df["task"].unique().to_list():
+        if task not in templates:
+            raise RadtuneError(f"no instruction templates for task {task!r} (add a list for it to the templates file)")
+    instruction = [
+        templates[task][template_index(seed, rid, len(templates[task]))]
+        for rid, task in zip(df["id"].to_list(), df["task"].to_list(), strict=True)
+    ]
+    return df.select(pl.lit(pl.Series(instruction, dtype=pl.String)) + "\n\n" + body_expr(df)).to_series().to_list()
+
+
 def build_examples(
     df: pl.DataFrame, templates: dict[str, list[str]], phrases: list[str], params: dict[str, Any], seed: int
 ) -> dict[str, list[dict[str, Any]]]:
@@ -115,7 +133,7 @@ def build_examples(
         raise RadtuneError(f"{bad.height} row(s) have a split other than {', '.join(SPLITS)}")
     chosen, instruction, prepends = [], [], []
     for rid, task in zip(ids, tasks, strict=True):
-        t = int(hash_fraction(seed, rid, "template") * len(templates[task]))
+        t = template_index(seed, rid, len(templates[task]))
         chosen.append(t)
         instruction.append(templates[task][t])
         use = bool(phrases) and TASKS[task].prepend and hash_fraction(seed, rid, "prepend") < prob
