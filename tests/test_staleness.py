@@ -33,7 +33,7 @@ TARGETS = ("all", "results/predict/ci_new.csv")
 def snakemake(work: Path, *args: str, config: str = "config/run.yaml") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     env.pop("RADTUNE_PSEUDONYM_KEY", None)
-    cmd = [sys.executable, "-m", "snakemake", *args, *TARGETS, "--workflow-profile", "none", "--cores", "2",
+    cmd = [sys.executable, "-m", "snakemake", *TARGETS, *args, "--workflow-profile", "none", "--cores", "2",
            "--configfile", config]  # fmt: skip
     return subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=1800)
 
@@ -147,7 +147,7 @@ def generic_change(key: Key, value: Any) -> Any:
 Change = Callable[[dict[str, Any], Path], None]
 SPECIAL: dict[str, Change] = {
     "datasets.<name>.task": lambda c, w: c["datasets"]["ci"].update(
-        task="protocol", columns={"order_notes": "findings", "protocol": "impression"}
+        task="protocol", columns={"report_id": "accession_number", "order_notes": "findings", "protocol": "impression"}
     ),
     "datasets.<name>.csv": lambda c, w: c["datasets"]["ci"]["csv"].append(_copy_file(w, "data/ci/reports.csv")),
     "datasets.<name>.columns.context": lambda c, w: c["datasets"]["ci"]["columns"]["context"].append("exam_code"),

@@ -154,7 +154,7 @@ CONSUMERS: dict[str, set[str]] = {
     "table": {"all"},
     "export": set(),  # on request (results/export/{variant}/), not in `all`
     # on request (results/predict/{name}.csv), not in `all`
-    "predict_ingest": {"predict_deid", "predict_generate"},
+    "predict_ingest": {"predict_deid"},  # and predict_generate, with predict.<name>.deidentify false
     "predict_deid": {"predict_generate"},
     "predict_generate": {"predict_merge"},
     "predict_merge": set(),
