@@ -49,3 +49,23 @@ def save_tiny_base(tokenizer, folder: Path, seed: int = 0) -> Path:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def save_random_lora(model, tokenizer, folder: Path, meta: dict, target_modules: list[str], seed: int = 1) -> Path:
+    """A LoRA variant folder as radtune.train writes one (adapter, tokenizer, radtune_variant.json), with random
+    non-zero B matrices: a "trained" adapter, so that merging it changes the weights."""
+    import json
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=target_modules))
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0.0, 1.0)
+    peft_model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (Path(folder) / "radtune_variant.json").write_text(json.dumps(meta))
+    return Path(folder)

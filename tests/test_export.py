@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from _config import schema_defaults  # noqa: E402
-from _tiny_model import save_tiny_base  # noqa: E402
+from _tiny_model import save_random_lora, save_tiny_base  # noqa: E402
 
 from radtune import export, generate  # noqa: E402
 from radtune.common import RadtuneError, read_jsonl  # noqa: E402
@@ -66,7 +66,6 @@ def _row(i: int) -> dict:
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory):
     """(base folder, model folder, test file): a tiny base and a LoRA variant saved as radtune.train saves one."""
-    from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     root = tmp_path_factory.mktemp("export")
@@ -77,19 +76,10 @@ def variant(tmp_path_factory):
         for p in model.parameters():
             p.mul_(8.0)
     model.save_pretrained(base)
-    torch.manual_seed(1)
-    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "o_proj"]))
-    with torch.no_grad():  # a trained adapter: B is not zero, so merging changes the weights
-        for name, p in peft_model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0.0, 1.0)
-    folder = root / "models" / "lora"
-    peft_model.save_pretrained(folder)
-    tok.save_pretrained(folder)
     meta = {"variant": "lora", "method": "lora", "base": str(base), "recipe": "config/recipes/lora_ci.yaml",
             "recipe_fields": {"learning_rate": 0.0005, "max_steps": 3}, "lora": {"r": 4, "lora_alpha": 8},
             "data_fingerprint": "feedc0ffee123456", "global_step": 3, "seed": 1234}  # fmt: skip
-    (folder / "radtune_variant.json").write_text(json.dumps(meta))
+    folder = save_random_lora(model, tok, root / "models" / "lora", meta, ["q_proj", "v_proj", "o_proj"])
     test = root / "test.jsonl"
     test.write_text("".join(json.dumps(_row(i)) + "\n" for i in range(6)))
     return base, folder, test

@@ -148,25 +148,15 @@ def test_strip_phrases_and_known_labels(tmp_path):
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory):
     """(base folder, LoRA variant folder) with SmolLM2's tokenizer and chat template, saved as radtune.train does."""
-    from _tiny_model import save_tiny_base, smollm2_tokenizer
-    from peft import LoraConfig, get_peft_model
+    from _tiny_model import save_random_lora, save_tiny_base, smollm2_tokenizer
     from transformers import AutoModelForCausalLM
 
     root = tmp_path_factory.mktemp("predict")
     tok = smollm2_tokenizer()
     base = save_tiny_base(tok, root / "base")
-    model = AutoModelForCausalLM.from_pretrained(base)
-    torch.manual_seed(1)
-    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
-    with torch.no_grad():
-        for name, p in peft_model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0.0, 1.0)
-    folder = root / "models" / "lora"
-    peft_model.save_pretrained(folder)
-    tok.save_pretrained(folder)
     meta = {"variant": "lora", "method": "lora", "recipe": "config/recipes/lora_ci.yaml", "global_step": 3}
-    (folder / "radtune_variant.json").write_text(json.dumps(meta))
+    model = AutoModelForCausalLM.from_pretrained(base)
+    folder = save_random_lora(model, tok, root / "models" / "lora", meta, ["q_proj", "v_proj"])
     return base, folder
 
 
