@@ -126,6 +126,9 @@ JUDGE = "results/judge/{model}.tsv"
 EVAL = "results/eval.tsv"
 EVAL_BY_GROUP = "results/eval_by_group.tsv"
 EVAL_PLOT = "results/eval.png"
+TRACKED = (
+    "results/tracking/eval_rows.json"  # the runs the eval rows went to (tracking:)
+)
 EXPORT = "results/export/{variant}"  # servable: merged weights, tokenizer, model card
 # batch predictions on new exports (config `predict:`): ingested, de-identified and predicted pieces, then the CSV
 PREDICT_RAW = "results/predict/{name}/raw_{piece}.parquet"
@@ -326,7 +329,8 @@ def get_table_input(wildcards):
 
 
 def get_final_output():
-    return [EVAL, EVAL_BY_GROUP, EVAL_PLOT]
+    tracked = [TRACKED] if config["tracking"]["backend"] != "none" else []
+    return [EVAL, EVAL_BY_GROUP, EVAL_PLOT] + tracked
 
 
 wildcard_constraints:

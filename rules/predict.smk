@@ -98,7 +98,7 @@ rule predict_merge:
         f"{LOGS}/predict/{{name}}/merge.log",
     localrule: True
     conda:
-        "../envs/deid.yaml"
+        "../envs/train.yaml"
     params:
         csv=lambda w: config["predict"][w.name]["csv"],
         id_column=lambda w: config["datasets"][config["predict"][w.name]["dataset"]][

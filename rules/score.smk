@@ -79,3 +79,24 @@ rule table:
     shell:
         "python -m radtune.table --scores {input.scores:q} {params.judge} --kinds {params.kinds:q} --params {params.eval:q}"
         " --output {output.table} --by-group {output.by_group} --plot {output.plot} > {log} 2>&1"
+
+
+# The rows of eval.tsv into the tracker (tracking:): into each variant's training run, and one run each for the
+# base model(s) and the baselines. Numbers only.
+rule track:
+    input:
+        table=EVAL,
+        models=expand(MODEL, variant=config["variants"]),
+    output:
+        TRACKED,
+    log:
+        f"{LOGS}/track.log",
+    localrule: True
+    conda:
+        "../envs/eval.yaml"
+    params:
+        tracking=lambda w: tracked_config("track", "tracking"),
+        kinds=lambda w: as_json(model_kinds()),
+    shell:
+        "python -m radtune.tracking --eval {input.table} --models {input.models:q} --kinds {params.kinds:q}"
+        " --params {params.tracking:q} --output {output} > {log} 2>&1"

@@ -38,12 +38,15 @@ rule train:
         checkpoints=CHECKPOINTS,
         seed=config["seed"],
         launch=lambda w: launch_preview(config["variants"][w.variant]),
+        # where the trainer reports (tracking:): an option, not tracked (another tracker retrains nothing)
+        tracking=lambda w: job_options("train", "tracking"),
     shell:
         # USR1 is ignored until radtune.train installs its own handler (the shell must outlive it to requeue)
         "trap '' USR1; echo \"== $(date -u +%FT%TZ) job ${{SLURM_JOB_ID:-local}}, launch:\" {params.launch:q} >> {log};"
         " python -m radtune.train --variant {wildcards.variant} --spec {params.variant:q}"
         " --recipe {input.recipe} --base {input.base} --train {input.train} --val {input.val}"
-        " --checkpoints {params.checkpoints} --seed {params.seed} --output {output.model} >> {log} 2>&1"
+        " --checkpoints {params.checkpoints} --seed {params.seed} --tracking {params.tracking:q}"
+        " --output {output.model} >> {log} 2>&1"
         ' || {{ rc=$?; if [ $rc = 75 ] && [ -n "${{SLURM_JOB_ID:-}}" ]; then'
         ' echo "checkpointed: requeueing job $SLURM_JOB_ID" >> {log}; scontrol requeue "$SLURM_JOB_ID"; fi;'
         " exit $rc; }}"

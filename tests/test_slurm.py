@@ -5,6 +5,7 @@ sbatch to results/eval.tsv, reruns after one input's content changes, and a fail
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PROFILE = ["--profile", "slurm", "--profile", "profiles/ci"]
 CI_CONFIG = ["--configfile", "config/ci.yaml"]
-LOCAL_RULES = {"check_ids", "deid_settings", "deid_audit", "merge_predictions"}
+LOCAL_RULES = {"check_ids", "deid_settings", "deid_audit", "merge_predictions", "track"}
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: \S*/logs/slurm/([^/]+)/")
 RULE_HEADER = re.compile(r"^\s*(local)?rule (\w+):", re.M)
 # rules a change of the de-id allow-list must rerun (everything downstream of de-identification)
@@ -171,9 +172,16 @@ def test_dry_run_lists_jobs_and_their_resources(work: Path):
 
 
 def test_workflow_runs_through_sbatch(work: Path):
-    res = run(work, "results/eval.tsv")
+    res = run(work, "results/eval.tsv", "results/tracking/eval_rows.json")
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-5000:]
+    # tracking (default mlflow, a folder store under results/): the variant's training run got the eval rows
+    logged = json.loads((work / "results/tracking/eval_rows.json").read_text())
+    meta = json.loads((work / "results/models/lora/radtune_variant.json").read_text())
+    assert logged["runs"]["lora"] == meta["tracking"]["run_id"]
+    assert {"tiny", "baseline_constant", "baseline_extractive"} <= set(logged["runs"])
+    (metrics,) = (work / "results/mlruns").glob(f"*/{meta['tracking']['run_id']}/metrics")  # <experiment>/<run>
+    assert {"loss", "eval.impression.rouge_l", "eval.protocol.accuracy"} <= {p.name for p in metrics.iterdir()}
     rows = (work / "results/eval.tsv").read_text().splitlines()
     header = rows[0].split("\t")
     models = {r.split("\t")[header.index("model")] for r in rows[1:]}

@@ -205,6 +205,25 @@ def test_refuses_dataset_of_another_tokenizer(workdir, tok, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_other_training_data_never_resumes_old_checkpoints(workdir, tok, tmp_path):
+    """Same recipe, tokenizer and length, other examples (new reports, another split): the checkpoints of the
+    finished run are not resumed (that would deliver the old model for the new data)."""
+    recipe = str(_write_recipe(tmp_path, 2, 2))
+    spec = {"base": "b", "method": "lora", "recipe": recipe, "packing": False}
+    base, val, ck = str(workdir / "base"), str(workdir / "tok" / "val"), str(tmp_path / "ck")
+    first = T.train("v", spec, recipe, base, str(workdir / "tok" / "train"), val, ck, 1, str(tmp_path / "a"))
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps(r) + "\n" for r in _records(40)[::-1][:30]))
+    params = {"max_seq_len": 128, "truncation": "truncate", "num_proc": 1, "batch_size": 100}
+    tokenize_file(other, base, params, tmp_path / "tok_other", tmp_path / "tok_other.stats.json")
+    second = T.train("v", spec, recipe, base, str(tmp_path / "tok_other"), val, ck, 1, str(tmp_path / "b"))
+    assert second["data_fingerprint"] == first["data_fingerprint"]  # same tokenizer and length
+    assert second["data_content_fingerprint"] != first["data_content_fingerprint"]
+    assert second["resumed_from"] is None and second["global_step"] == 2
+    again = T.train("v", spec, recipe, base, str(tmp_path / "tok_other"), val, ck, 1, str(tmp_path / "c"))
+    assert again["data_content_fingerprint"] == second["data_content_fingerprint"]  # stable: resumable
+
+
 def _log(path: Path) -> list[dict]:
     with open(path) as fh:
         return list(csv.DictReader(fh, delimiter="\t"))

@@ -145,13 +145,14 @@ CONSUMERS: dict[str, set[str]] = {
     "base_model": {"tokenize", "train", "generate", "export", "predict_generate"},
     "tokenize": {"pack", "train"},
     "pack": {"train"},
-    "train": {"generate", "export", "predict_generate", "predict_merge"},
+    "train": {"generate", "export", "predict_generate", "predict_merge", "track"},
     "generate": {"merge_predictions"},
     "merge_predictions": {"score", "judge"},
     "baseline": {"score", "judge"},
     "score": {"table"},
     "judge": {"table"},
-    "table": {"all"},
+    "table": {"all", "track"},
+    "track": {"all"},
     "export": set(),  # on request (results/export/{variant}/), not in `all`
     # on request (results/predict/{name}.csv), not in `all`
     "predict_ingest": {"predict_deid"},  # and predict_generate, with predict.<name>.deidentify false

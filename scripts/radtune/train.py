@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import importlib.util
 import json
 import logging
@@ -28,6 +29,7 @@ from radtune.qlora import qlora_quantization
 # of the model radtune loads (attn_implementation), not SFTConfig fields
 from radtune.recipes import LORA_ALIASES, MODEL_FIELDS, check_keep_best
 from radtune.tokenize import check_dataset
+from radtune.tracking import end_training, git_commit, report_to, start_training
 
 log = logging.getLogger("radtune.train")
 
@@ -137,8 +139,25 @@ def check_model_fields(fields: dict[str, Any], recipe_path: str) -> None:
 
 
 # ---- checkpoints --------------------------------------------------------------------------------
-def run_key(spec: dict[str, Any], recipe: dict[str, Any], lora: dict[str, Any], train_fp: str, seed: int) -> str:
-    return stable_hash(json.dumps([spec, recipe, lora, train_fp, seed], sort_keys=True, default=str))
+def run_key(
+    spec: dict[str, Any], recipe: dict[str, Any], lora: dict[str, Any], train_fp: str, seed: int, content: str = ""
+) -> str:
+    """What makes checkpoints resumable: the same variant entry, recipe, tokenization, seed and data content."""
+    return stable_hash(json.dumps([spec, recipe, lora, train_fp, seed, content], sort_keys=True, default=str))
+
+
+def content_fingerprint(*dataset_dirs: str | os.PathLike) -> str:
+    """sha256 of the examples of tokenized/packed dataset folders (their Arrow files, in name order): other
+    training examples under the same tokenizer and length (new reports, another filter or split) give another
+    fingerprint, so checkpoints of the old data are never resumed. Reads every byte once (~1 GB/s)."""
+    digest = hashlib.sha256()
+    for folder in dataset_dirs:
+        for path in sorted(Path(folder).glob("*.arrow")):
+            digest.update(path.name.encode())
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def latest_complete_checkpoint(folder: str | os.PathLike) -> Path | None:
@@ -465,6 +484,8 @@ class TrainRun:
     val_ds: Any
     packed: bool
     args: Any  # trl.SFTConfig
+    tracking: dict[str, Any] | None = None  # config `tracking`; after start: the run radtune_variant.json records
+    content: str = ""  # content_fingerprint of the train and val examples
 
     @property
     def done(self) -> Path:
@@ -472,13 +493,15 @@ class TrainRun:
         return Path(self.checkpoints) / DONE_DIR
 
 
-def sft_overrides(checkpoints: str, seed: int, packed: bool, max_seq_len: int) -> dict[str, Any]:
-    """SFTConfig fields radtune sets over the recipe's (on any device)."""
+def sft_overrides(
+    checkpoints: str, seed: int, packed: bool, max_seq_len: int, report_to: list[str] | None = None
+) -> dict[str, Any]:
+    """SFTConfig fields radtune sets over the recipe's (on any device); report_to: radtune.tracking.report_to."""
     return {
         "output_dir": str(checkpoints),
         "seed": seed,
         "data_seed": seed,
-        "report_to": [],
+        "report_to": report_to or [],
         "save_strategy": "steps",
         "dataset_kwargs": {"skip_prepare_dataset": True},  # tokenized + labelled by radtune.tokenize
         "remove_unused_columns": True,  # keeps input_ids, labels, seq_lengths (SFTTrainer's signature columns)
@@ -502,6 +525,7 @@ def prepare(
     val_dir: str,
     checkpoints: str,
     seed: int,
+    tracking: dict[str, Any] | None = None,
 ) -> TrainRun:
     """Check the method, the recipe and the data, and build the trainer arguments: every error before any model
     is loaded. Method full on CPU ranks also starts DeepSpeed's gloo process group here."""
@@ -534,7 +558,8 @@ def prepare(
             f"variant {variant}: packing is {spec.get('packing')} but {train_dir} is {'' if packed else 'not '}packed"
         )
 
-    overrides = sft_overrides(checkpoints, seed, packed, train_meta["max_seq_len"])
+    # the recipe's own report_to wins over config `tracking` (radtune.tracking.report_to)
+    overrides = sft_overrides(checkpoints, seed, packed, train_meta["max_seq_len"], report_to(fields, tracking))
     if not cuda:  # bf16 on CPU is ~12x slower than fp32 (measured on this project's CI machines)
         overrides.update(bf16=False, fp16=False, use_cpu=True)
         if fields.get("bf16") or fields.get("fp16"):
@@ -571,6 +596,7 @@ def prepare(
         val_ds=val_ds,
         packed=packed,
         args=args,
+        tracking=tracking,
     )
 
 
@@ -653,8 +679,11 @@ def variant_summary(run: TrainRun, trainer: Any, resume: Path | None) -> dict[st
             "full": "the gathered full weights",
         }[method],
         "tokenizer_fingerprint": run.train_meta["tokenizer_fingerprint"],
-        "data_fingerprint": run.train_meta["fingerprint"],
+        "data_fingerprint": run.train_meta["fingerprint"],  # tokenizer + max_seq_len + truncation
+        "data_content_fingerprint": run.content,  # the train and val examples themselves
         "max_seq_len": run.train_meta["max_seq_len"],
+        # the tracker run of this training (radtune.tracking): the eval rows are logged into it too
+        "tracking": run.tracking if run.tracking and "backend" in run.tracking and "location" in run.tracking else None,
     }
 
 
@@ -723,12 +752,18 @@ def train(
     seed: int,
     output: str,
     extra_callbacks: list[Any] | None = None,
+    tracking: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train one variant; write the output folder atomically. Returns radtune_variant.json's content."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    run = prepare(variant, spec, recipe_path, base, train_dir, val_dir, checkpoints, seed)
+    """Train one variant; write the output folder atomically. Returns radtune_variant.json's content.
 
-    key = run_key(spec, run.fields, run.lora, run.train_meta["fingerprint"], seed)
+    `tracking` (config `tracking`): where the trainer reports, unless the recipe sets report_to itself."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    run = prepare(variant, spec, recipe_path, base, train_dir, val_dir, checkpoints, seed, tracking)
+
+    t0 = time.perf_counter()
+    run.content = content_fingerprint(train_dir, val_dir)
+    log.info("training data content fingerprint %s (%.1f s)", run.content, time.perf_counter() - t0)
+    key = run_key(spec, run.fields, run.lora, run.train_meta["fingerprint"], seed, run.content)
     with run.args.main_process_first(desc="checkpoints"):  # rank 0 prepares the folder before the others look
         is_main = run.args.process_index == 0
         resume = prepare_checkpoints(Path(checkpoints), key) if is_main else latest_complete_checkpoint(checkpoints)
@@ -741,8 +776,39 @@ def train(
     if resume:
         log.info("resuming from %s", resume.name)
 
-    trainer, tokenizer, signalled = run_trainer(run, resume, extra_callbacks)
-    return write_outputs(run, trainer, tokenizer, resume, signalled, output)
+    started = None
+    if is_main and run.args.report_to:
+        started = start_training(tracking or {}, variant, checkpoints, tracked_params(run), list(run.args.report_to))
+        run.tracking = started
+    finished = False
+    try:
+        trainer, tokenizer, signalled = run_trainer(run, resume, extra_callbacks)
+        summary = write_outputs(run, trainer, tokenizer, resume, signalled, output)
+        finished = True
+        return summary
+    finally:
+        end_training(started, finished)
+
+
+def tracked_params(run: TrainRun) -> dict[str, Any]:
+    """What a tracker run records of a training besides the trainer's own arguments: radtune's facts and the
+    recipe (configuration and fingerprints only: no example, no text)."""
+    facts = {
+        "radtune.variant": run.variant,
+        "radtune.method": run.method,
+        "radtune.base": str(run.base),
+        "radtune.recipe": str(run.recipe_path),
+        "radtune.data_fingerprint": run.train_meta["fingerprint"],
+        "radtune.data_content_fingerprint": run.content,
+        "radtune.tokenizer_fingerprint": run.train_meta["tokenizer_fingerprint"],
+        "radtune.max_seq_len": run.train_meta["max_seq_len"],
+        "radtune.packing": run.packed,
+        "radtune.seed": run.seed,
+        "radtune.git_commit": git_commit(),
+    }
+    return (
+        facts | {f"recipe.{k}": v for k, v in run.fields.items()} | {f"recipe.lora.{k}": v for k, v in run.lora.items()}
+    )
 
 
 def descendants(pid: int) -> list[int]:
@@ -821,8 +887,10 @@ def _main(argv: list[str] | None) -> None:
     ap.add_argument("--checkpoints", required=True)
     ap.add_argument("--seed", type=int, required=True, help="config `seed`")
     ap.add_argument("--output", required=True)
+    ap.add_argument("--tracking", default="{}", help="JSON: config['tracking'] (backend, uri, experiment)")
     args = ap.parse_args(argv)
     spec = json_arg(args.spec, "--spec")
+    tracking = json_arg(args.tracking, "--tracking")
 
     import torch
 
@@ -855,7 +923,16 @@ def _main(argv: list[str] | None) -> None:
         return
     try:
         train(
-            args.variant, spec, args.recipe, args.base, args.train, args.val, args.checkpoints, args.seed, args.output
+            args.variant,
+            spec,
+            args.recipe,
+            args.base,
+            args.train,
+            args.val,
+            args.checkpoints,
+            args.seed,
+            args.output,
+            tracking=tracking,
         )
     except TrainingInterrupted as exc:
         print(f"radtune: {exc}", file=sys.stderr)
