@@ -297,9 +297,10 @@ def test_another_key_reruns_ingest(work: Path, present: set[str]):
 
 
 def test_statistics_change_plans_only_the_table(work: Path):
-    """The issue's example: eval.bootstrap.n reruns the table and no generation or scoring job."""
+    """The issue's example: eval.bootstrap.n reruns the table (and the logging of its rows to the tracker), no
+    generation or scoring job."""
     cfg = yaml.safe_load((work / "config/run.yaml").read_text())
     cfg["eval"]["bootstrap"]["n"] = 20
     (work / "config/boot.yaml").write_text(yaml.safe_dump(cfg))
     res = snakemake(work, "-n", config="config/boot.yaml")
-    assert planned_rules(res.stdout + res.stderr) == {"table", "all"}
+    assert planned_rules(res.stdout + res.stderr) == {"table", "track", "all"}
