@@ -102,6 +102,26 @@ def test_training_run_has_params_losses_and_eval_loss(trained):
     assert len(client.get_metric_history(run.info.run_id, "eval_loss")) == 2  # packed training, eval every 2
 
 
+def test_a_resumed_training_continues_its_run_another_recipe_starts_a_new_one(trained, tmp_path):
+    """The run id beside the checkpoints: a rerun of the same training (preemption) logs into the same run; a
+    changed recipe wipes the checkpoints and starts a new run (its params differ: MLflow refuses to change one)."""
+    from radtune import train as T
+
+    store, out, config = trained
+    d = out.parents[1]
+    first = json.loads((out / "radtune_variant.json").read_text())["tracking"]["run_id"]
+    spec = {"method": "lora", "packing": True, "gpus": 0, "nodes": 1, "cpu_ranks": 1}
+    args = (str(d / "base"), str(d / "packed"), str(d / "tok" / "val"), str(d / "ck"), 7)
+    same = T.train("lora", spec, str(d / "recipe.yaml"), *args, str(tmp_path / "same"), tracking=config)
+    assert same["tracking"]["run_id"] == first
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(RECIPE.replace("learning_rate: 1.0e-3", "learning_rate: 5.0e-4"))
+    other = T.train("lora", spec, str(recipe), *args, str(tmp_path / "other"), tracking=config)
+    assert other["tracking"]["run_id"] != first and other["resumed_from"] is None
+    mlflow.set_tracking_uri(store.resolve().as_uri())
+    assert mlflow.get_run(other["tracking"]["run_id"]).data.params["recipe.learning_rate"] == "0.0005"
+
+
 def test_eval_rows_land_in_the_same_run_and_nothing_of_the_text_in_the_store(trained, tmp_path):
     store, out, config = trained
     run_id = json.loads((out / "radtune_variant.json").read_text())["tracking"]["run_id"]
@@ -121,9 +141,10 @@ def test_eval_rows_land_in_the_same_run_and_nothing_of_the_text_in_the_store(tra
     base = mlflow.get_run(logged["tiny"])
     assert base.data.tags["radtune.kind"] == "base" and base.data.metrics["eval.impression.novel_rouge_l"] == 0.05
     # a rerun logs into the same runs (no new ones)
+    runs = len(mlflow.search_runs(experiment_names=["radtune-test"], output_format="list"))
     again = tracking.log_eval(table, {"lora": str(out)}, kinds, config, tmp_path / "logged.json")
     assert again == logged
-    assert len(mlflow.search_runs(experiment_names=["radtune-test"], output_format="list")) == 3
+    assert len(mlflow.search_runs(experiment_names=["radtune-test"], output_format="list")) == runs
 
     text = b"".join(p.read_bytes() for p in store.rglob("*") if p.is_file())
     assert text  # the store holds the runs

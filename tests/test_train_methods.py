@@ -85,6 +85,7 @@ def wf(tmp_path_factory) -> Path:
     cfg["base_models"] = {"tiny": {"path": "tiny"}}
     cfg["tokenize"] = {"max_seq_len": 128, "num_proc": 1}
     cfg["variants"] = VARIANTS
+    cfg["predict"] = {}  # its entry names the config's own variant
     (wd / "config.yaml").write_text(yaml.safe_dump(cfg))
     t0 = time.perf_counter()
     res = snakemake(wd, "results/models/qlora", "results/models/full", "--allowed-rules", "tokenize", "pack", "train")
@@ -327,6 +328,7 @@ def test_bad_recipe_stops_the_workflow_at_startup(tmp_path):
     bad.write_text((ROOT / "config/recipes/lora_ci.yaml").read_text() + "warmup_ratioo: 0.1\n")
     cfg = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     cfg["variants"] = {"v": {"base": next(iter(cfg["base_models"])), "method": "lora", "recipe": str(bad)}}
+    cfg["predict"] = {}  # its entry names the config's own variant
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "-s", str(ROOT / "Snakefile"), "--directory", str(ROOT),
@@ -342,6 +344,7 @@ def test_dry_run_shows_multi_node_resources_and_launch(tmp_path):
     base = next(iter(cfg["base_models"]))
     recipe = str(ROOT / "config/recipes/full_zero3.yaml")
     cfg["variants"] = {"big": {"base": base, "method": "full", "recipe": recipe, "gpus": 8, "nodes": 4}}
+    cfg["predict"] = {}  # its entry names the config's own variant
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "results/models/big", "-n", "-p", "-s", str(ROOT / "Snakefile"),

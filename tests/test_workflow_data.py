@@ -121,6 +121,7 @@ def workdir(tmp_path_factory) -> Path:
     save_tiny_base(smollm2_tokenizer(), wd / "tiny_base")
     cfg["base_models"] = {"tiny": {"path": str(wd / "tiny_base")}}
     cfg["variants"] = {"lora": {"base": "tiny", "method": "lora", "recipe": str(ROOT / "config/recipes/lora_cpu.yaml")}}
+    cfg["predict"] = {}  # the demo's predictions entry names the demo dataset
     cfg["instructions"]["templates"] = str(ROOT / "config" / "instruction_templates.yaml")
     cfg["instructions"]["prepend_phrases"] = str(ROOT / "config" / "prepend_phrases.yaml")
     cfg["deid"]["allow_list"] = str(ROOT / "config" / "deid_allow_list.txt")

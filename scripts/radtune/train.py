@@ -29,7 +29,7 @@ from radtune.qlora import qlora_quantization
 # of the model radtune loads (attn_implementation), not SFTConfig fields
 from radtune.recipes import LORA_ALIASES, MODEL_FIELDS, check_keep_best
 from radtune.tokenize import check_dataset
-from radtune.tracking import end_training, git_commit, report_to, start_training
+from radtune.tracking import RUN_ID_FILE, end_training, git_commit, report_to, start_training
 
 log = logging.getLogger("radtune.train")
 
@@ -175,6 +175,7 @@ def prepare_checkpoints(folder: Path, key: str) -> Path | None:
         log.warning("checkpoints in %s are from a different recipe/data/seed: starting over", folder)
         for p in [*folder.glob("checkpoint-*"), folder / DONE_DIR]:
             shutil.rmtree(p, ignore_errors=True)
+        (folder / RUN_ID_FILE).unlink(missing_ok=True)  # the tracker run of the old training: a new run starts
     run_file.write_text(json.dumps({"key": key}) + "\n")
     return latest_complete_checkpoint(folder)
 
