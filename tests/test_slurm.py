@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -103,8 +104,9 @@ def sacct_field(job_id: str, field: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the checkout (tracked and new files, no results) with the CI CSV, run like a user's clone."""
+def work(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A copy of the checkout (tracked and new files, no results) with the CI CSV, run like a user's clone.
+    Afterwards, no job step of it is left running."""
     work = tmp_path_factory.mktemp("radtune")
     files = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -129,7 +131,11 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
             env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
             check=True,
         )
-    return work
+    yield work
+    # A requeued allocation's job step (`snakemake --snakefile <work>/Snakefile --target-jobs ...`) can outlive its
+    # job here: CI's SLURM tracks processes by ancestry (proctrack/linuxproc), which an orphan escapes; clusters
+    # use proctrack/cgroup, which ends the whole job. Left alone, they idle on until the machine stops.
+    subprocess.run(["pkill", "-9", "-f", f"{work}/Snakefile"], check=False)
 
 
 def test_profile_slurm_resolves_from_the_repository_root():

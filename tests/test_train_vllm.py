@@ -55,3 +55,33 @@ def test_lora_and_qlora_adapters_are_served_on_the_base(tmp_path, monkeypatch):
     assert G.vllm_setup(tmp_path / "base", _adapter(tmp_path / "odd", "lora", 12))[1]["max_lora_rank"] == 16
     # a full fine-tune (or a base model) is loaded as is
     assert G.vllm_setup(tmp_path / "base", None) == (str(tmp_path / "base"), {}, None)
+
+
+def test_scores_ask_vllm_for_the_chosen_tokens_log_probability_only(tmp_path, monkeypatch):
+    """Batch predictions' confidence on the vllm backend: logprobs=0 (the sampled token's log-probability, no
+    alternatives) and the mean per generated token, as generate_hf gives it; None where vLLM reports none."""
+    seen = {}
+    outputs = [
+        types.SimpleNamespace(text=" CT Abdomen W Contrast ", token_ids=[5, 6, 7, 2], cumulative_logprob=-2.0),
+        types.SimpleNamespace(text="", token_ids=[], cumulative_logprob=0.0),
+        types.SimpleNamespace(text="x", token_ids=[9], cumulative_logprob=None),
+    ]
+
+    class LLM:
+        def __init__(self, **kw):
+            pass
+
+        def generate(self, prompts, params, **kw):
+            seen["params"] = params
+            return [types.SimpleNamespace(outputs=[o]) for o in outputs[: len(prompts)]]
+
+    vllm = types.ModuleType("vllm")
+    vllm.LLM, vllm.SamplingParams = LLM, lambda **kw: kw
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    monkeypatch.setattr(G, "check_vllm", lambda: None)
+
+    texts, scores = G.generate_vllm(tmp_path / "base", None, ["a", "b", "c"], 8, with_scores=True)
+    assert seen["params"] == {"temperature": 0.0, "max_tokens": 8, "logprobs": 0}
+    assert texts == ["CT Abdomen W Contrast", "", "x"] and scores == [-0.5, None, None]
+    assert G.generate_vllm(tmp_path / "base", None, ["a"], 8) == ["CT Abdomen W Contrast"]
+    assert seen["params"]["logprobs"] is None  # evaluation asks for no log-probabilities
