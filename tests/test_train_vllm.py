@@ -17,6 +17,20 @@ def _adapter(folder, method, r):
     return folder
 
 
+def _stand_in_vllm(monkeypatch, llm_class, lora_request=None) -> None:
+    """Install a stand-in `vllm` module (LLM = llm_class, SamplingParams returns its keywords) and skip the
+    CUDA check; with `lora_request`, also vllm.lora.request.LoRARequest."""
+    vllm = types.ModuleType("vllm")
+    vllm.LLM, vllm.SamplingParams = llm_class, lambda **kw: kw
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    if lora_request is not None:
+        lora_mod, request_mod = types.ModuleType("vllm.lora"), types.ModuleType("vllm.lora.request")
+        request_mod.LoRARequest = lora_request
+        monkeypatch.setitem(sys.modules, "vllm.lora", lora_mod)
+        monkeypatch.setitem(sys.modules, "vllm.lora.request", request_mod)
+    monkeypatch.setattr(G, "check_vllm", lambda: None)
+
+
 def test_lora_and_qlora_adapters_are_served_on_the_base(tmp_path, monkeypatch):
     calls = {}
 
@@ -33,14 +47,7 @@ def test_lora_and_qlora_adapters_are_served_on_the_base(tmp_path, monkeypatch):
         def __init__(self, **kw):
             self.kw = kw
 
-    vllm = types.ModuleType("vllm")
-    vllm.LLM, vllm.SamplingParams = LLM, lambda **kw: kw
-    lora_mod, request_mod = types.ModuleType("vllm.lora"), types.ModuleType("vllm.lora.request")
-    request_mod.LoRARequest = LoRARequest
-    monkeypatch.setitem(sys.modules, "vllm", vllm)
-    monkeypatch.setitem(sys.modules, "vllm.lora", lora_mod)
-    monkeypatch.setitem(sys.modules, "vllm.lora.request", request_mod)
-    monkeypatch.setattr(G, "check_vllm", lambda: None)
+    _stand_in_vllm(monkeypatch, LLM, LoRARequest)
 
     lora = _adapter(tmp_path / "lora", "lora", 16)
     assert G.generate_vllm(tmp_path / "base", lora, ["p1", "p2"], 8) == ["impression", "impression"]
@@ -75,10 +82,7 @@ def test_scores_ask_vllm_for_the_chosen_tokens_log_probability_only(tmp_path, mo
             seen["params"] = params
             return [types.SimpleNamespace(outputs=[o]) for o in outputs[: len(prompts)]]
 
-    vllm = types.ModuleType("vllm")
-    vllm.LLM, vllm.SamplingParams = LLM, lambda **kw: kw
-    monkeypatch.setitem(sys.modules, "vllm", vllm)
-    monkeypatch.setattr(G, "check_vllm", lambda: None)
+    _stand_in_vllm(monkeypatch, LLM)
 
     texts, scores = G.generate_vllm(tmp_path / "base", None, ["a", "b", "c"], 8, with_scores=True)
     assert seen["params"] == {"temperature": 0.0, "max_tokens": 8, "logprobs": 0}
