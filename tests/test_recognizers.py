@@ -436,3 +436,178 @@ def test_header_name_fields_whatever_the_name(engine, text, secret):
 )
 def test_header_name_rules_leave_non_names(engine, text):
     assert _out(engine, text) == text
+
+
+# ---- span completion (recognizers.complete_spans), year-less dates, kinship words, dictated names, word rarity ------
+def _grown(text, part, entity="PERSON"):
+    from presidio_analyzer import RecognizerResult
+
+    s = text.index(part)
+    (r,) = recognizers.complete_spans(text, [RecognizerResult(entity, s, s + len(part), 0.8)])
+    return text[r.start : r.end]
+
+
+@pytest.mark.parametrize(
+    "text, found, whole",
+    [
+        ("Results discussed with Dr. Okonjo, Chidinma at 3 pm.", "Okonjo", "Okonjo, Chidinma"),
+        ("Signed: Tervonen, J. K. on the ward", "Tervonen", "Tervonen, J. K."),
+        ("Reviewed by MWANGI WAIRIMU today.", "MWANGI", "MWANGI WAIRIMU"),
+        ("Reviewed by MWANGI WAIRIMU today.", "WAIRIMU", "MWANGI WAIRIMU"),
+        ("Conveyed to Dr. de la Barquera by phone.", "Barquera", "de la Barquera"),
+        ("Per DR VAN DER SLOOT, no change.", "SLOOT", "VAN DER SLOOT"),
+        ("Discussed with Dr. Al-Mansouri at noon.", "Mansouri", "Al-Mansouri"),
+        ("Seen by Prof bin Zayed in clinic.", "Zayed", "bin Zayed"),
+        ("Called Dr. Kowalczyk-Brennan at 1430.", "Kowalczyk", "Kowalczyk-Brennan"),
+        ("Okoro Adaeze was seen in the ED with cough.", "Adaeze", "Okoro Adaeze"),
+        ("Okoro Adaeze was seen in the ED with cough.", "Okoro", "Okoro Adaeze"),
+        ("Verified ODUYA^TEMITOPE^A today", "ODUYA", "ODUYA^TEMITOPE^A"),
+        ("Name: Okwuosa, Ngozika\nDOB: unknown", "Ngozika", "Okwuosa, Ngozika"),
+        ("Reviewed with J. Okonjo this morning.", "Okonjo", "J. Okonjo"),
+        ("discussed with doctor okafor nwosu at the bedside", "okafor", "okafor nwosu"),
+    ],
+)
+def test_a_person_span_grows_over_the_rest_of_the_name(text, found, whole):
+    assert _grown(text, found) == whole
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Seen by Dr. Moran Left lower lobe opacity noted.", "Moran"),  # a clinical word after the name
+        ("Dr. Hughes Reviewed the films.", "Hughes"),  # a dictionary word that is no name
+        ("Dr. Patel, Radiology, was paged.", "Patel"),  # a department after the comma
+        ("Okafor RN paged.", "Okafor"),  # a credential
+        ("Dr. Smith CT chest reviewed.", "Smith"),  # an acronym
+        ("Dr. Lindgren Jones fracture is present.", "Lindgren"),  # an eponym ("Jones fracture") follows
+        ("Dr. Okafor. Chest pain.", "Okafor"),  # the sentence ends
+        ("Son Tobenna at bedside.", "Tobenna"),  # a kinship word opening the sentence
+        ("Will Okafor call back?", "Okafor"),  # an English word opening the sentence
+        ("Dr. Okafor Memorial Hospital", "Okafor"),  # a facility ending: the HOSPITAL rule's span, not a name
+        ("Dr. Okafor\nChidinma", "Okafor"),  # another line
+        ("Smith, MD, and Jones, Chest", "Jones"),  # "Jones, Chest": no given name
+    ],
+)
+def test_a_person_span_does_not_grow_over_other_words(text, found):
+    assert _grown(text, found) == found
+
+
+def test_facility_and_address_spans_grow_over_their_missing_parts():
+    assert _grown("Transferred from Kilbride Valley Medical Centre.", "Medical Centre", "HOSPITAL") == (
+        "Kilbride Valley Medical Centre"
+    )
+    assert _grown("Outside Valley Medical Centre films.", "Medical Centre", "HOSPITAL") == "Valley Medical Centre"
+    assert _grown("Lives at 12 Harbour Rd, Flat 3 since May.", "12 Harbour Rd", "STREET_ADDRESS") == (
+        "12 Harbour Rd, Flat 3"
+    )
+
+
+def test_a_name_before_a_facility_ending_is_the_facility(engine):
+    out = _out(engine, "Transferred from Whitcombe Memorial Hospital for further care.")
+    assert "Whitcombe" not in out and "<HOSPITAL>" in out and "<PERSON>" not in out, out
+
+
+@pytest.mark.parametrize(
+    "text, secrets",
+    [
+        ("Results discussed with Dr. Okonjo, Chidinma at 3 pm.", ["Okonjo", "Chidinma"]),
+        ("Reviewed by MWANGI WAIRIMU today.", ["MWANGI", "WAIRIMU"]),
+        ("Findings conveyed to Dr. de la Barquera by phone.", ["Barquera", "de la"]),
+        ("Discussed with Dr. Al-Mansouri and Dr. El-Sayed.", ["Mansouri", "Sayed", "Al-", "El-"]),
+        ("Patient KIM Seo-yeon, 45F, presents with headache.", ["KIM", "Seo-yeon"]),
+        ("discussed with doctor okafor at the bedside", ["okafor"]),
+        ("findings d/w dr. nwachukwu-obi by phone", ["nwachukwu"]),
+    ],
+)
+def test_whole_names_are_replaced_through_the_engine(engine, text, secrets):
+    out = _out(engine, text)
+    assert all(s not in out for s in secrets), out
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("Comparison: CT compared with the 4/17 study.", "4/17"),
+        ("Stable since the chest film seen in 11/2.", "11/2"),
+        ("No change from CT on 3/14.", "3/14"),
+        ("Compared to 9/03, the effusion is smaller.", "9/03"),
+        ("CT of 6-23 showed a nodule.", "6-23"),
+        ("Unchanged since 9.14 exam.", "9.14"),
+        ("Prior 12/28 radiograph reviewed.", "12/28"),
+        ("Nodule larger than on 2/9.", "2/9"),
+    ],
+)
+def test_dates_without_a_year_in_several_frames(engine, text, secret):
+    out = _out(engine, text)
+    assert secret not in out and "<DATE>" in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C5/6 disc bulge and L4-5 stenosis; T12/L1 normal.",
+        "Occupies 1/2 of the lumen. 3/4 views obtained. Upper 2/3 of the femur.",
+        "BP 120/80. Motor 4/5 strength. Grade 2/4 murmur. Power 5/5.",
+        "Nodule 3-4 cm. Ribs 5-7 fractured. Follow-up in 2-3 weeks. Levels 4-5.",
+        "Measures 1.5 cm. SUV 4.2. 5/5 nodes negative. 1-2 mm. 2:1 ratio.",
+        "Gleason 3+4. BI-RADS 4. LI-RADS 3. 10/12 cores positive. 2/6 systolic murmur.",
+        "Increased from 2.1 to 3.4 cm. Segments 6-7 and 2/3 involved.",
+    ],
+)
+def test_fractions_ranges_levels_and_scores_are_no_dates(engine, text):
+    out = _out(engine, text)
+    assert "<DATE>" not in out, out
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("History obtained from her niece Amara.", "Amara"),
+        ("Per his daughter, Lucinda, pain began yesterday.", "Lucinda"),
+        ("Her carer Bronagh accompanied her.", "Bronagh"),
+        ("Via interpreter Farhiya.", "Farhiya"),
+        ("Next of kin: Wanjiku.", "Wanjiku"),
+        ("Accompanied by her granddaughter Temperance.", "Temperance"),
+        ("Wife Rose was present.", "Rose"),
+        ("Consent given by his son-in-law Ikenna.", "Ikenna"),
+    ],
+)
+def test_a_lone_given_name_after_a_kinship_or_role_word(engine, text, secret):
+    out = _out(engine, text)
+    assert secret not in out and "<PERSON>" in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her daughter reports pain. Son at bedside. Interpreter used.",
+        "History from the patient's niece: Chest pain since morning.",
+        "mr angiogram negative. ms lesions stable. dr. ordered a CT.",
+    ],
+)
+def test_kinship_and_dictation_rules_leave_clinical_text(engine, text):
+    assert _out(engine, text) == text
+
+
+def test_word_rarity_counts_patients_not_texts():
+    r = recognizers.WordRarity()
+    texts = ["Eliquis started."] * 12 + ["Ngozika visited."] * 12
+    r.count(texts, [f"p{i}" for i in range(12)] + ["same"] * 12)  # one drug in 12 patients, one name in 1
+    assert not r.rare("Eliquis") and r.rare("Ngozika") and r.rare("never seen")
+    r.count(texts)  # one patient per text: both words in 12 "patients"
+    assert not r.rare("Ngozika")
+
+
+def test_the_ner_is_trusted_on_a_lone_rare_word_only():
+    text = "History given by Ngozika at home. SEEN WITH OKONKWO ADAEZE."
+    s = text.index("Ngozika")
+    caps = text.index("OKONKWO ADAEZE")
+    rare, frequent = recognizers.WordRarity(), recognizers.WordRarity()
+    frequent.frequent = frozenset({"ngozika", "okonkwo", "adaeze"})
+    for keep, r in [(True, rare), (False, frequent)]:
+        assert recognizers.keep_ner(text, s, s + 7, "PERSON", set(), set(), r) is keep
+        assert recognizers.keep_ner(text, caps, caps + 14, "PERSON", set(), set(), r) is keep
+    # English, clinical and acronym words stay out however rare they are
+    for word in ["Pleura", "Reading", "CT"]:
+        t = f"History given by {word} at home."
+        assert not recognizers.keep_ner(t, 17, 17 + len(word), "PERSON", set(), set(), rare)

@@ -21,7 +21,9 @@ from radtune.recognizers import (  # noqa: F401  (re-exported: the recognizer ta
     NER_STOPWORDS,
     RULES,
     Rule,
+    WordRarity,
     build_recognizers,
+    complete_spans,
     filtered_spacy_recognizer,
     keep_ner,
     ner_word_forms,
@@ -170,7 +172,8 @@ class Deidentifier:
             registry.add_recognizer(rec)
         # The configured threshold gates the spaCy NER only: the radiology rules and the name lexicon always apply
         # (a global threshold of 0.95 would silently let most rule-detected identifiers through).
-        registry.add_recognizer(filtered_spacy_recognizer(self.allow, self.allow_words, score_threshold))
+        self.rarity = WordRarity()
+        registry.add_recognizer(filtered_spacy_recognizer(self.allow, self.allow_words, score_threshold, self.rarity))
         self.analyzer = AnalyzerEngine(
             nlp_engine=self.nlp_engine, registry=registry, supported_languages=[LANG], log_decision_process=False
         )
@@ -212,10 +215,15 @@ class Deidentifier:
             nlp_artifacts=artifacts,
             score_threshold=self.analyzer_threshold,
         )
-        return merge_overlaps(trim_results(text, [r for r in results if self._keep(text, r)]))
+        found = merge_overlaps(trim_results(text, [r for r in results if self._keep(text, r)]))
+        return merge_overlaps(complete_spans(text, found))
 
-    def analyze_batch(self, texts: Sequence[str]) -> list[list[Any]]:
-        """Detections for each text (spaCy run over the batch with nlp.pipe), overlaps merged."""
+    def analyze_batch(self, texts: Sequence[str], groups: Sequence[Any] | None = None) -> list[list[Any]]:
+        """Detections for each text (spaCy run over the batch with nlp.pipe), overlaps merged. The batch is the corpus
+        whose word rarity the NER filter reads (see recognizers.WordRarity): one patient per text unless `groups`
+        gives each text's patient key; `groups=False`: keep the rarity already counted."""
+        if groups is not False:
+            self.rarity.count(texts, groups or None)
         out: list[list[Any]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t and t.strip()]
         stream = self.nlp_engine.process_batch(
@@ -239,10 +247,14 @@ class Deidentifier:
         res = self.anonymizer.anonymize(text=text, analyzer_results=results, operators=self.operators)
         return res.text, Counter(PLACEHOLDERS[item.entity_type][1:-1] for item in res.items)
 
-    def deidentify(self, texts: Sequence[str | None]) -> tuple[list[str | None], list[Counter]]:
-        """De-identify texts (None stays None). Identical texts are analyzed once (templated normal reports)."""
+    def deidentify(
+        self, texts: Sequence[str | None], groups: Sequence[Any] | None = None
+    ) -> tuple[list[str | None], list[Counter]]:
+        """De-identify texts (None stays None), `groups`: each text's patient key (word rarity is counted across
+        patients; default one patient per text). Identical texts are analyzed once (templated normal reports)."""
+        self.rarity.count(texts, groups)
         unique = list(dict.fromkeys(t for t in texts if t is not None))
-        detections = self.analyze_batch(unique)
+        detections = self.analyze_batch(unique, groups=False)
         done = {t: self.anonymize(t, d) for t, d in zip(unique, detections, strict=True)}
         return [None if t is None else done[t][0] for t in texts], [
             Counter() if t is None else done[t][1] for t in texts
@@ -343,7 +355,9 @@ def deidentify_frame(df: Any, deid: Deidentifier, path: str | Path) -> tuple[Any
     flat: list[str | None] = []
     for col in cols:
         flat += df[col].to_list()
-    new, counts = deid.deidentify(flat)
+    keys = df["patient_key"].to_list() if "patient_key" in df.columns else [None] * df.height
+    patients = [k if k is not None else ("row", i) for i, k in enumerate(keys)]  # no key: a patient per row
+    new, counts = deid.deidentify(flat, patients * len(cols))
     audit: Counter = Counter()
     replacements = {}
     for k, col in enumerate(cols):

@@ -14,7 +14,7 @@ import importlib
 import pkgutil
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,9 +97,14 @@ _TRIGGER = (
     r"patient|patient name|name|pt|pt name|called|paged|notified|informed|consulted|contacted|"
     r"contact(?: (?:daughter|son|wife|husband|mother|father|sister|brother|spouse|partner))?"
 )
+# Kinship and role words before a relative's or helper's name ("history from her niece Amara", "NOK: Wanjiku").
 _RELATION = (
-    r"(?:daughter|son|wife|husband|mother|father|sister|brother|spouse|partner|guardian|niece|nephew|grandson|"
-    r"granddaughter|caregiver|friend|neighbor|neighbour)"
+    r"(?:(?:step|grand|great-grand)?(?:daughter|son|mother|father|child|parent)(?:-in-law)?|"
+    r"(?:sister|brother)(?:-in-law)?|wife|husband|spouse|partner|fianc[eé]e?|girlfriend|boyfriend|guardian|niece|"
+    r"nephew|aunt|auntie|uncle|cousin|grandma|grandpa|granny|mum|mom|dad|twin|caregiver|care giver|carer|"
+    r"friend|neighbou?r|roommate|housemate|flatmate|companion|key worker|support worker|case worker|social worker|"
+    r"interpreter|translator|chaperone|escort|next of kin|nok|proxy|health ?care proxy|power of attorney|poa|"
+    r"godmother|godfather|sibling)"
 )
 US_STATES = (
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IA KS KY LA MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OR PA RI SC "
@@ -635,6 +640,30 @@ _SHORT_NOT_NAMES = frozenset(
 )
 
 
+def _lone_relative_name(text: str, start: int, end: int) -> bool:
+    """ "her granddaughter Temperance", "wife Hope": right after a kinship word one capitalised word is a name even when
+    it is an English word, unless it is clinical, report or calendar vocabulary."""
+    span = text[start:end]
+    return span.istitle() and " " not in span and fold(span) not in _NAME_NEVER and len(span) > 2
+
+
+def _dictated_name(text: str, start: int, end: int) -> bool:
+    """A lower-case word after a title ("discussed with doctor okafor"): no clinical or report word; after "dr" any
+    non-English word or a known family name, after "mr"/"ms" (also MR imaging, multiple sclerosis) a known name that
+    is no English word, after "mrs"/"miss"/"nurse" a known name."""
+    title = re.search(r"(\w+)\.? $", text[max(0, start - 12) : start])
+    t = title.group(1).lower() if title else ""
+    w = fold(text[start:end])
+    first, last = name_lexicon()
+    if len(w) < 3 or w in _NAME_NEVER or w in _ID_WORDS:
+        return False
+    if t in ("dr", "doctor", "prof", "professor"):
+        return not is_word(w) or w in last
+    if t in ("mr", "ms"):
+        return (w in first or w in last) and not is_word(w)
+    return w in first or w in last
+
+
 def _family_name(word: str) -> bool:
     """A capitalised word before "family reports": a known family name or no dictionary word."""
     parts = [fold(p) for p in re.split(r"[-'’]", word) if p]
@@ -658,6 +687,63 @@ def _initials_name(text: str, start: int, end: int) -> bool:
         return fold(last) not in _SHORT_NOT_NAMES and bool(_NAME_LABEL_BEFORE.search(text[max(0, start - 40) : start]))
     n_init = span.count(".")
     return fold(last) not in _SHORT_NOT_NAMES and (n_init >= 2 or fold(last) in name_lexicon()[1])
+
+
+# Year-less dates ("compared with the 4/17 study", "seen on 11-2", "since 3.14"): month/day with "/", "-" or ".".
+# The same shapes are fractions, ratios, ranges, vertebral levels, scores and blood pressures in reports, so:
+# - never after a vertebral letter or a digit/separator (the rule's look-behind: "C5/6", "T12/L1", "1/2/3"), nor
+#   after a measure or score word ("grade 2/4", "strength 4/5", "BP 12/8", "levels 4-5", "ribs 5-7", "SUV 4.2");
+# - never before a unit, a counted noun or "of"/"to"/"x" ("3-4 cm", "2-3 weeks", "3/4 views", "1/2 of the lumen");
+# - "/" needs no cue but a proper fraction with a denominator up to 4 ("1/2", "3/4") or a fraction of equals ("5/5")
+#   needs one; "-" and "." are ranges and decimals unless a date cue is right before ("on", "dated", "since", "from",
+#   "compared with the", "seen in") or an exam word right after ("study", "exam", "CT", "film").
+_YEARLESS_NOT_BEFORE = re.compile(
+    r"(?i:\b(?:grade|gr|score|strength|power|motor|gleason|bi-?rads|tirads|li-?rads|pi-?rads|stage|level|levels|"
+    r"segments?|ribs?|vertebrae?|lobes?|views?|series|se|im|images?|slices?|ratio|bp|pressure|tanner|apgar|gcs|"
+    r"murmur|phase|cycle|dose|fractions?|suv|suvmax|max|hu|ef|ti|te|tr|size|measures?|measuring|measured|"
+    r"approximately|approx|about|up to|x|by|and|or|between|ph|spo2|o2|fio2|hr|rr|temp|wbc|hgb|plt|inr|cr|bun|"
+    r"ca|vas|pain|nihss|mrs|ecog|kps|asa|nyha|timi|dose|gy|mm|cm)\s*[:#]?\s*)$"
+)
+_YEARLESS_NOT_AFTER = re.compile(
+    rf"^\s*(?:{_UNITS}\b|(?i:of|to|x|×|times|views?|images?|slices?|levels?|ribs?|nodes?|cores?|lymph|strength|"
+    r"murmur|weeks?|wks?|days?|months?|mos?|years?|yrs?|hours?|hrs?|minutes?|mins?|seconds?|secs?|episodes?|"
+    r"mmhg|bpm|fingers?|vision|lesions?|nodules?|segments?|vertebrae?|positive|negative|fractions?|sessions?|"
+    r"cycles?|doses?|tablets?|tabs?|puffs?|drops?|beats?|breaths?|vessels?|patients?|cases?|points?|pack|"
+    r"ppd|cigarettes?|drinks?|units?|systolic|diastolic|holosystolic|in\b|cm|mm|ml|cc|mg|g\b)|[+/:-]\s*\d)"
+)
+_YEARLESS_CUE_BEFORE = re.compile(
+    r"(?i:\b(?:on|dated?|since|from|of|until|till|through|prior|previous|last|compared (?:with|to)|comparison(?: "
+    r"is made)?(?: with| to)?|seen(?: on| in)?|performed(?: on)?|obtained(?: on)?|done(?: on)?|taken(?: on)?|"
+    r"admitted(?: on)?|discharged(?: on)?|started(?: on)?|began(?: on)?|visit(?: on)?|exam(?: of| on| from)?|"
+    r"study(?: of| on| from)?|film(?: of| from)?|scan(?: of| from)?|ct(?: of| from)?|mri(?: of| from)?|"
+    r"date|dos|doa|dob|before|after|in|at|by)\s*[:,]?\s*(?:the\s+)?)$"
+)
+_YEARLESS_EXAM_AFTER = re.compile(
+    r"^\s*(?i:study|studies|exam|examination|ct|cta|mri|mr|mra|radiographs?|films?|x-?rays?|xr|cxr|ultrasound|us|"
+    r"sonogram|scan|imaging|pet|nm|report|visit|admission|appointment|procedure|biopsy|surgery|echo|ekg|ecg|"
+    r"mammogram|dexa|fluoro|study's|exam's)\b"
+)
+
+
+def yearless_date(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end], a month/day number pair, is a date (the guards are in the comment above)."""
+    span = text[start:end]
+    sep = "/" if "/" in span else ("-" if "-" in span else ".")
+    a, b = (int(x) for x in span.split(sep))
+    before, after = text[max(0, start - 40) : start], text[end : end + 40]
+    if _YEARLESS_NOT_BEFORE.search(before) or _YEARLESS_NOT_AFTER.match(after):
+        return False
+    cue = bool(_YEARLESS_CUE_BEFORE.search(before) or _YEARLESS_EXAM_AFTER.match(after))
+    if sep == "/":
+        fraction = (a < b <= 4) or a == b
+        return cue or not fraction
+    if (
+        sep == "."
+        and _YEARLESS_CUE_BEFORE.search(before)
+        and before.rstrip().lower().endswith(("in", "of", "at", "by"))
+    ):
+        return bool(_YEARLESS_EXAM_AFTER.match(after))  # "in 3.5", "of 2.1": decimals
+    return cue
 
 
 RULES: dict[str, list[Rule]] = {
@@ -790,7 +876,20 @@ RULES: dict[str, list[Rule]] = {
             "n",
             lambda t, s, e: t[s:e].replace(".", "").lower() not in DOTTED_NOT_NAMES,
         ),
-        Rule("relative's name", rf"(?i:\b{_RELATION}),? (?P<n>{NAME_CAPS}|{NAME})", 0.7, "n", plausible_name),
+        Rule(
+            "relative's name",
+            rf"(?i:\b{_RELATION}(?:'s name is|,? named|,? called)?)(?:,? |: ?| \(|, )(?P<n>{NAME_CAPS}|{NAME})",
+            0.7,
+            "n",
+            lambda t, s, e: plausible_name(t, s, e) or _lone_relative_name(t, s, e),
+        ),
+        Rule(
+            "dictated lower-case name after a title",
+            r"(?i:\b(?P<title>dr|doctor|mr|mrs|ms|miss|prof|professor|nurse))\.? (?P<n>[a-z][a-z'-]+)\b(?![.'-]\w)",
+            0.6,
+            "n",
+            check=lambda t, s, e: _dictated_name(t, s, e),
+        ),
     ],
     "DATE_TIME": [
         Rule(
@@ -849,6 +948,13 @@ RULES: dict[str, list[Rule]] = {
             r"(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?!\s*[a-z%]|\s?-))(?![\d/.-])",
             0.6,
             "d",
+        ),
+        Rule(
+            "month/day without a year",
+            r"(?<![\w./:+-])(?P<d>(?:0?[1-9]|1[0-2])(?P<sep>[/.-])(?:0?[1-9]|[12]\d|3[01]))(?![\w]|[./:+-]\d|%)",
+            0.6,
+            "d",
+            check=lambda t, s, e: yearless_date(t, s, e),
         ),
         Rule("clock time", rf"(?<![\d:.]){CLOCK}(?![\d:])", 0.7),
         Rule("hour am/pm", rf"(?<![\d:.])(?:1[0-2]|0?[1-9])(?:[.:][0-5]\d)?\s?{AMPM}", 0.7),
@@ -1192,7 +1298,48 @@ def ner_word_forms(text: str) -> list[str]:
     return words
 
 
-def keep_ner(text: str, start: int, end: int, entity: str, allow: set[str], allow_words: set[str]) -> bool:
+class WordRarity:
+    """Which words are rare across the patients of the corpus being de-identified (a shard, a quality-check corpus).
+
+    A word seen in many different patients' reports is not one patient's identifier: a drug, device or eponym the
+    NER mistakes for a name recurs across patients, a patient's or relative's name does not. Only the NER's weakest
+    detections (a lone word, an all-capital name) depend on it; names in a frame ("Dr.", "signed by") never do. A word
+    is frequent when more than max(RARE_MIN, RARE_SHARE x patients) patients' texts hold it; with no statistics (one
+    text alone) every word counts as rare.
+    """
+
+    RARE_MIN = 3
+    RARE_SHARE = 0.001
+
+    def __init__(self) -> None:
+        self.frequent: frozenset[str] = frozenset()
+
+    def count(self, texts: Sequence[str | None], groups: Sequence[Any] | None = None) -> None:
+        """Set the frequent words from `texts`, one patient per text unless `groups` (a patient key per text)."""
+        seen: dict[str, set[Any]] = {}
+        for i, t in enumerate(texts):
+            if not t:
+                continue
+            g = groups[i] if groups is not None else i
+            for w in {fold(m) for m in _TOKEN.findall(t)}:
+                seen.setdefault(w, set()).add(g)
+        n = len({(groups[i] if groups is not None else i) for i, t in enumerate(texts) if t})
+        limit = max(self.RARE_MIN, self.RARE_SHARE * n)
+        self.frequent = frozenset(w for w, g in seen.items() if len(g) > limit)
+
+    def rare(self, word: str) -> bool:
+        return fold(word) not in self.frequent
+
+
+def keep_ner(
+    text: str,
+    start: int,
+    end: int,
+    entity: str,
+    allow: set[str],
+    allow_words: set[str],
+    rarity: WordRarity | None = None,
+) -> bool:
     """Whether to trust one spaCy detection: drops allow-listed terms and the model's radiology false positives."""
     span = text[start:end]
     words = ner_word_forms(span)
@@ -1216,24 +1363,40 @@ def keep_ner(text: str, start: int, end: int, entity: str, allow: set[str], allo
         return False  # "Mickey Mouse sign", "Hampton hump": eponyms
     if len(tokens) == 1 and _EPONYM_PRE.search(text[max(0, start - 30) : start]):
         return False  # "pouch of Douglas", "vein of Galen", "(Murphy) sign"
-    if not all(w[0].isupper() and not w.isupper() for w in tokens):
-        return False  # names and places are title case, not acronyms
     if any(fold(w) in CLINICAL_WORDS for w in tokens):
         return False
+    if all(w.isupper() for w in tokens):
+        # Capitals are headers and acronyms far more often than names: an all-capital person needs two words, none
+        # a report word, one a known name ("OKAFOR ADAEZE"), none a three-letter-or-shorter acronym.
+        first, last = name_lexicon()
+        words = [fold(w) for w in tokens]
+        return (
+            entity == "PERSON"
+            and len(words) >= 2
+            and all(len(w) > 3 and w not in _NAME_NEVER for w in words)
+            and any(w in first or w in last for w in words)
+            and (rarity is None or all(rarity.rare(w) for w in words))
+        )
+    if not all(w[0].isupper() and not w.isupper() for w in tokens):
+        return False  # names and places are title case, not acronyms
     if len(tokens) >= 2:
         return True
-    # A lone word: only a place after "in/from/to ..." that is no dictionary word ("transferred from Ashbury").
-    # Single capitalised words are mostly section headers and anatomy ("Mediastinum:", "Dysphagia.").
+    # A lone word is mostly a section header or anatomy ("Mediastinum:", "Dysphagia."). The model is trusted on it
+    # when it is no English word and no report word ("Okonkwo", "Ashbury"), or, for a place, when a place cue is
+    # right before it ("transferred from Reading").
     w = fold(tokens[0])
-    return (
-        entity == "LOCATION"
-        and bool(_LOCATION_PRE.search(text[max(0, start - 20) : start]))
-        and (w not in dictionary_words())
-    )
+    if w in _NAME_NEVER or _SENTENCE_END.search(text[max(0, start - 40) : start]) and is_word(w):
+        return False
+    if not is_word(w) and len(w) > 2 and (rarity is None or rarity.rare(w)):
+        return entity in ("PERSON", "LOCATION")
+    return entity == "LOCATION" and bool(_LOCATION_PRE.search(text[max(0, start - 20) : start])) and len(w) > 3
 
 
-def filtered_spacy_recognizer(allow: set[str], allow_words: set[str], threshold: float = 0.0) -> Any:
-    """Presidio's SpacyRecognizer with keep_ner applied, and the configured score threshold (NER only)."""
+def filtered_spacy_recognizer(
+    allow: set[str], allow_words: set[str], threshold: float = 0.0, rarity: WordRarity | None = None
+) -> Any:
+    """Presidio's SpacyRecognizer with keep_ner applied, and the configured score threshold (NER only); `rarity`
+    is read at each call (the engine recounts it per corpus)."""
     from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
     class FilteredSpacyRecognizer(SpacyRecognizer):
@@ -1242,7 +1405,7 @@ def filtered_spacy_recognizer(allow: set[str], allow_words: set[str], threshold:
             return [
                 r
                 for r in results
-                if r.score >= threshold and keep_ner(text, r.start, r.end, r.entity_type, allow, allow_words)
+                if r.score >= threshold and keep_ner(text, r.start, r.end, r.entity_type, allow, allow_words, rarity)
             ]
 
     return FilteredSpacyRecognizer(supported_entities=["PERSON", "DATE_TIME", "LOCATION"])
@@ -1399,7 +1562,8 @@ def trim_span(text: str, start: int, end: int, entity: str) -> list[tuple[int, i
             parts.append((p, j.start()))
             p = j.end()
         parts.append((p, e))
-        parts = [(a, b) for a, b in parts if b > a and any(c.isupper() for c in text[a:b])]
+        lower = text[s:e].islower()  # a dictated lower-case name ("doctor okafor") is all lower case
+        parts = [(a, b) for a, b in parts if b > a and (lower or any(c.isupper() for c in text[a:b]))]
         if parts:
             m = _PARTICLES_BEFORE.search(text, max(0, parts[0][0] - 30), parts[0][0])
             if m and m.end() == parts[0][0]:
@@ -1442,3 +1606,192 @@ def _date_edges(text: str, s: int, e: int) -> tuple[int, int]:
             break
         j -= 1
     return s + toks[i].start(), s + toks[j - 1].end()
+
+
+# ---- span completion ----------------------------------------------------------------------------------------------
+# A recognizer often finds one part of an identifier: the family name after "Dr." but not the given name after it, the
+# given name of "Okafor, Ama", one half of "de la Cruz" or "Al-Rashid", the first word of "SMITH JOHN". Whatever found
+# the part, the rest of the identifier then survives beside the placeholder. So, after every recognizer has run (and
+# the spans were trimmed and merged), each span grows over the adjacent tokens that belong to the same identifier:
+#
+# PERSON grows, token by token and on one line only, over
+#   - a "^" part (DICOM "FAMILY^GIVEN^MIDDLE") and a hyphen part that starts with a capital ("Adebayo-Kalu");
+#   - surname particles in any case followed by a name word ("de la Cruz", "VAN DER Berg", "bin Hamdan", "Al-");
+#   - an initial ("J.", "K") and a short all-capital initials token ("JK"), but no credential ("RN", "MD");
+#   - a name word: capitalised or all-capital, not clinical, anatomical, department, credential, month or weekday
+#     vocabulary, not followed by an eponym word ("Smith Jones fracture"), and either a known given/family name or
+#     no English word. A lower-case span (dictated "doctor okafor") grows over lower-case known names only;
+#   - "Surname, Given" once: a one-word span grows over ", Given" (a known given name, a non-word, or initials),
+#     and a one-word span of a given name grows back over "Surname, ".
+#   It never grows over a dictionary word that is no name ("Smith Reviewed"), over clinical words ("Smith Chest"),
+#   over credentials ("Smith RN") or into a facility ending: "Smith Memorial Hospital" is the facility rules' HOSPITAL
+#   span, which the merge keeps (HOSPITAL ranks above PERSON), not a name followed by "Memorial".
+# HOSPITAL grows to the left over capitalised words that are not generic facility or clinical words ("Kilbride
+#   Valley Medical Centre" when only "Valley Medical Centre" was found), and over "St."/"Saint"/"Mount"; not over an
+#   English word that opens the sentence ("Outside Valley Imaging"), nor over capitals (acronyms, headers).
+# STREET_ADDRESS grows to the right over a unit ("Apt 4B", "Suite 210", "Flat 3", "Unit 7").
+# Everything here is vocabulary and shape, not a phrasing of any corpus: the same rule applies to every recognizer's
+# spans, the spaCy NER's included.
+_NAME_NEVER = (
+    CLINICAL_WORDS
+    | DEPARTMENT_WORDS
+    | frozenset(NER_STOPWORDS)
+    | frozenset(fold(m) for m in _MONTHS + WEEKDAYS)
+    | frozenset(w[:3].lower() for w in _MONTHS + WEEKDAYS)
+    | frozenset(
+        """
+        mrn dob acc fin csn ssn dos pcp pt id sex age exam acct enc nhs hosp md do rn bsn np fnp aprn dnp pa rph crna rt
+        rrt rdms rvt rdcs cnmt arrt lpn cna cnm phd mbbs mbchb frcr frcpc facr dmd dds dpm od lcsw msw pharmd dr drs mr
+        mrs ms miss mx prof sir dame sister nurse doctor tech resident fellow attending radiologist registrar consultant
+        reg gp physician surgeon provider patient family and or the of with to by at on in for from per cc re
+        """.split()
+    )
+    | frozenset(w for w in re.findall(r"[a-z]+", _RELATION) if len(w) > 2)
+)
+_FACILITY_END = re.compile(rf"(?:{FACILITY}|{FACILITY_WEAK})\b")
+_GROW_TOKEN = r"[^\W\d_][\u0300-\u036f]*(?:[^\W\d_][\u0300-\u036f]*|['’][^\W\d_])*"
+_PARTICLES_ANY = rf"(?:(?i:{_PARTICLE})[ ])"
+_RIGHT_STEP = re.compile(
+    rf"(?P<gap>\^|-|[ ]|,[ ]?)(?P<part>{_PARTICLES_ANY}{{0,2}})(?P<tok>{_GROW_TOKEN})(?P<dot>\.(?![\w]))?(?![\d])"
+)
+_LEFT_STEP = re.compile(rf"(?<![\w'’-])(?P<tok>{_GROW_TOKEN})(?P<dot>\.)?(?P<gap>\^|-|[ ]|,[ ]?)$")
+_UNIT_AFTER = re.compile(
+    r",?[ ](?P<u>(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|#)\.?[ ]?#?[0-9][0-9A-Za-z-]*)"
+)
+_ID_WORDS = frozenset("mrn dob acc ssn fin csn id ct mri pet cxr".split())
+_ARABIC_PREFIX = frozenset("al el abu bin ben ibn bint".split())
+
+
+def _name_word(tok: str, text: str, end: int, lower_span: bool) -> bool:
+    """Whether `tok` (ending at `end`) can be part of a person's name next to a detected one."""
+    w = fold(tok)
+    if w in _NAME_NEVER or w in ROMAN_NUMERALS:
+        return False
+    if _EPONYM_NEXT.match(text[end : end + 40]):
+        return False  # "Smith Jones fracture": the next word makes it an eponym
+    first, last = name_lexicon()
+    if lower_span:
+        return tok.islower() and (w in first or w in last) and not is_word(w)
+    if not tok[0].isupper():
+        return False
+    if tok.isupper() and len(tok) <= 3:
+        return len(tok) <= 2 or w in first or w in last  # initials "JK"; "ANA", not "CXR"
+    return w in first or w in last or not is_word(w)
+
+
+def _initial_at(tok: str) -> bool:
+    return len(tok) == 1 and tok.isupper()
+
+
+def _grow_person(text: str, s: int, e: int) -> tuple[int, int]:
+    lower_span = text[s:e].islower()
+    one_word = not any(c in " ,^" for c in text[s:e].strip())
+    comma_used = False
+    while True:
+        m = _RIGHT_STEP.match(text, e)
+        if not m:
+            break
+        gap, tok, part = m.group("gap"), m.group("tok"), m.group("part")
+        if gap == "^":
+            ok = True
+        elif gap == "-":
+            ok = not part and tok[:1].isupper() and fold(tok) not in _NAME_NEVER
+        elif gap.startswith(","):
+            ok = (
+                one_word
+                and not comma_used
+                and not part
+                and not lower_span
+                and (_initial_at(tok) or (_name_word(tok, text, m.end("tok"), False) and len(tok) > 1))
+            )
+            comma_used = True
+        elif part:
+            ok = (
+                tok[:1].isupper() and fold(tok) not in _NAME_NEVER and not _EPONYM_NEXT.match(text[m.end("tok") :][:40])
+            )
+        elif _initial_at(tok) and not lower_span:
+            ok = not text[m.end("tok") : m.end("tok") + 2].startswith(".") or m.group("dot") is not None
+        else:
+            ok = _name_word(tok, text, m.end("tok"), lower_span)
+        if not ok or _FACILITY_END.match(text, m.start("tok")):
+            break
+        e = m.end("dot") if m.group("dot") and len(tok) == 1 else m.end("tok")
+        one_word = False
+    comma_used = False
+    while s > 0:
+        m = _LEFT_STEP.search(text, max(0, s - 60), s)
+        if not m:
+            break
+        gap, tok = m.group("gap"), m.group("tok")
+        w = fold(tok)
+        if gap == "^":
+            ok = True
+        elif gap == "-":
+            ok = tok[:1].isupper() and w not in _NAME_NEVER or w in _ARABIC_PREFIX
+        elif gap.startswith(","):
+            ok = (
+                not comma_used
+                and " " not in text[s:e].strip()
+                and not lower_span
+                and len(tok) > 1
+                and _name_word(tok, text, m.end("tok"), False)
+                and (w in name_lexicon()[1] or not is_word(w))
+                and bool(re.search(r"(?:^|\n|[:;|]\s*)$", text[max(0, m.start() - 3) : m.start()]))
+            )
+            comma_used = True
+        elif w in _PARTICLES and m.group("dot") is None:
+            ok = True
+        elif len(tok) == 1 and tok.isupper() and not lower_span:
+            ok = m.group("dot") is not None or gap == " "
+        else:
+            ok = _name_word(tok, text, m.end("tok"), lower_span) and not (m.group("dot") and len(tok) > 1)
+            if ok and is_word(w) and _SENTENCE_END.search(text[max(0, m.start() - 40) : m.start()]):
+                ok = False  # "Will", "Son" opening a sentence are words more often than names
+        if not ok:
+            break
+        s = m.start("tok")
+    return s, e
+
+
+def _grow_hospital(text: str, s: int, e: int) -> tuple[int, int]:
+    while s > 0:
+        m = _LEFT_STEP.search(text, max(0, s - 40), s)
+        if not m or m.group("gap") not in (" ", "-"):
+            break
+        tok, w = m.group("tok"), fold(m.group("tok"))
+        saint = w in ("st", "saint", "mount", "mt", "ste", "san", "santa")
+        if not tok[:1].isupper() or (m.group("dot") and not saint):
+            break
+        if not saint and (w in GENERIC_FACILITY_WORDS or w in _NAME_NEVER or tok.isupper()):
+            break
+        if is_word(w) and _SENTENCE_END.search(text[max(0, m.start() - 40) : m.start()]):
+            break  # "Outside Valley Imaging": a capitalised word opening the sentence
+        s = m.start("tok")
+    return s, e
+
+
+def _drop_clinical_tail(text: str, s: int, e: int) -> int:
+    """A name span that swallowed the clinical word after it ("Dr. Moran Left lower lobe") ends before it."""
+    while True:
+        m = re.search(rf"[ ](?P<tok>[{UP}][{LO}]+)$", text[s:e])
+        if not m or fold(m.group("tok")) not in CLINICAL_WORDS | DEPARTMENT_WORDS:
+            return e
+        e = s + m.start()
+
+
+def complete_spans(text: str, results: list[Any]) -> list[Any]:
+    """Each detection grown over the adjacent parts of the same identifier (see the rule above this function)."""
+    from presidio_analyzer import RecognizerResult
+
+    out = []
+    for r in results:
+        s, e = r.start, r.end
+        if r.entity_type == "PERSON":
+            s, e = _grow_person(text, s, _drop_clinical_tail(text, s, e))
+        elif r.entity_type == "HOSPITAL":
+            s, e = _grow_hospital(text, s, e)
+        elif r.entity_type == "STREET_ADDRESS":
+            m = _UNIT_AFTER.match(text, e)
+            e = m.end() if m else e
+        out.append(r if (s, e) == (r.start, r.end) else RecognizerResult(r.entity_type, s, e, r.score))
+    return out
