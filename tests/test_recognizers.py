@@ -623,3 +623,17 @@ def test_a_lone_place_the_ner_finds_is_kept_when_it_is_a_known_place():
     s = text.index("Pleura")
     assert not recognizers.keep_ner(text, s, s + 6, "LOCATION", set(), set(), recognizers.WordRarity())
     assert "wokingham" in recognizers.place_lexicon() and "pleura" not in recognizers.place_lexicon()
+
+
+def test_a_lone_capitalised_non_english_word_mid_sentence_is_a_name_only_when_rare():
+    text = "Images were shown so Tobechukwu can review them."
+    s = text.index("Tobechukwu")
+    others = [f"Chest radiograph number {i} is clear." for i in range(40)]
+    rarity = recognizers.WordRarity()
+    scanner = recognizers.NameScanner((), rarity)
+    rarity.count([text, *others])
+    assert (s, s + 10) in [(a, b) for a, b, _ in scanner.spans(text)]
+    rarity.count([text] * 40)  # the same word in 40 patients' reports: a term, not one patient's name
+    assert scanner.spans(text) == []
+    rarity.count([text])  # too few patients to tell
+    assert scanner.spans(text) == []

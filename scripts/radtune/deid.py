@@ -168,11 +168,11 @@ class Deidentifier:
         self.allow = {a.lower() for a in allow_list}
         self.allow_words = {w for a in self.allow for w in ner_word_forms(a)}
         registry = RecognizerRegistry(supported_languages=[LANG])
-        for rec in build_recognizers(self.allow_words):
+        self.rarity = WordRarity()
+        for rec in build_recognizers(self.allow_words, self.rarity):
             registry.add_recognizer(rec)
         # The configured threshold gates the spaCy NER only: the radiology rules and the name lexicon always apply
         # (a global threshold of 0.95 would silently let most rule-detected identifiers through).
-        self.rarity = WordRarity()
         registry.add_recognizer(filtered_spacy_recognizer(self.allow, self.allow_words, score_threshold, self.rarity))
         self.analyzer = AnalyzerEngine(
             nlp_engine=self.nlp_engine, registry=registry, supported_languages=[LANG], log_decision_process=False

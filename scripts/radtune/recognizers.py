@@ -364,7 +364,8 @@ class NameScanner:
     beside them, or another name word next to them (see `_decide`).
     """
 
-    def __init__(self, allow_words: Iterable[str] = ()) -> None:
+    def __init__(self, allow_words: Iterable[str] = (), rarity: WordRarity | None = None) -> None:
+        self.rarity = rarity
         self.first, self.last = name_lexicon()
         self.names = self.first | self.last
         self.common = dictionary_words()
@@ -502,6 +503,17 @@ class NameScanner:
             return start, end, 0.6  # "seen with Okafor today"
         if context and len(words) >= 1 and (n_lex or "unknown" in kinds):
             return start, end, 0.6
+        if (
+            kinds == ["unknown"]
+            and len(seg) == 1
+            and not sentence_start
+            and len(words[0][2]) > 3
+            and self.rarity is not None
+            and self.rarity.counted
+            and self.rarity.rare(words[0][2])
+            and not text[end : end + 1] == ":"
+        ):
+            return start, end, 0.5  # one capitalised non-English word mid-sentence, in one patient's reports only
         return None
 
     def _comma_pair(self, text: str, a: tuple[int, int, str], b: tuple[int, int, str], lower_seen: set[str]) -> Any:
@@ -1328,6 +1340,7 @@ class WordRarity:
 
     def __init__(self) -> None:
         self.frequent: frozenset[str] = frozenset()
+        self.counted = False  # True once counted over more patients than RARE_MIN: rarity then means something
 
     def count(self, texts: Sequence[str | None], groups: Sequence[Any] | None = None) -> None:
         """Set the frequent words from `texts`, one patient per text unless `groups` (a patient key per text)."""
@@ -1341,6 +1354,7 @@ class WordRarity:
         n = len({(groups[i] if groups is not None else i) for i, t in enumerate(texts) if t})
         limit = max(self.RARE_MIN, self.RARE_SHARE * n)
         self.frequent = frozenset(w for w, g in seen.items() if len(g) > limit)
+        self.counted = n > 10 * self.RARE_MIN
 
     def rare(self, word: str) -> bool:
         return fold(word) not in self.frequent
@@ -1447,7 +1461,7 @@ def _result(entity: str, s: int, e: int, score: float, rec: Any, pattern: str) -
     )
 
 
-def build_recognizers(allow_words: Iterable[str] = ()) -> list[Any]:
+def build_recognizers(allow_words: Iterable[str] = (), rarity: WordRarity | None = None) -> list[Any]:
     """The radiology recognizers: capture-group regex rules per entity (web addresses included: Presidio's own URL
     recognizer, with its list of every top-level domain, cost a quarter of the analysis time), the name lexicon
     scan, and Presidio's e-mail recognizer."""
@@ -1485,7 +1499,7 @@ def build_recognizers(allow_words: Iterable[str] = ()) -> list[Any]:
         """Person names found by NameScanner (lexicon + capitalisation + context), no NLP needed."""
 
         def __init__(self) -> None:
-            self.scanner = NameScanner(allow_words)
+            self.scanner = NameScanner(allow_words, rarity)
             super().__init__(supported_entities=["PERSON"], name="radtune_name_lexicon", supported_language=LANG)
 
         def load(self) -> None:
