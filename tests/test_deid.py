@@ -2,6 +2,7 @@
 
 import csv
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -196,3 +197,13 @@ def test_merge_audit_rejects_a_bad_file(tmp_path):
     with pytest.raises(deid.InputError, match="line 2"):
         deid.merge_audit([bad], tmp_path / "m.tsv")
     assert not (tmp_path / "m.tsv").exists()
+
+
+def test_a_long_shard_logs_progress_with_counts_and_rates_only(engine, caplog, monkeypatch):
+    monkeypatch.setattr(engine, "progress_every", 0.0)
+    texts = [f"Findings discussed with Dr. Okonkwo-Bell on {i}/3/2021." for i in range(1, 6)]
+    with caplog.at_level(logging.INFO, logger="radtune.deid"):
+        engine.deidentify(texts)
+    lines = [r.getMessage() for r in caplog.records if "texts/s" in r.getMessage()]
+    assert len(lines) == 5 and lines[-1].startswith("de-identified 5/5 texts (")
+    assert not any("Okonkwo" in m or "2021" in m for m in lines)

@@ -8,6 +8,7 @@ import functools
 import json
 import logging
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -183,6 +184,7 @@ class Deidentifier:
         self.analyzer_threshold = 0.0  # every rule detection is kept
         self.batch_size = batch_size
         self.n_process = n_process
+        self.progress_every = 30.0  # seconds between progress lines in the log of a long shard
 
     @classmethod
     def from_params(cls, params: dict[str, Any], allow_list: str | Path | Iterable[str]) -> Deidentifier:
@@ -229,8 +231,13 @@ class Deidentifier:
         stream = self.nlp_engine.process_batch(
             [texts[i] for i in todo], LANG, batch_size=self.batch_size, n_process=self.n_process
         )
-        for i, (_, artifacts) in zip(todo, stream, strict=True):
+        t0 = last = time.monotonic()
+        for done, (i, (_, artifacts)) in enumerate(zip(todo, stream, strict=True), 1):
             out[i] = self._analyze(texts[i], artifacts)
+            now = time.monotonic()
+            if now - last >= self.progress_every or done == len(todo) and now - t0 >= self.progress_every:
+                last = now  # counts and rates only: never text
+                log.info("de-identified %d/%d texts (%.1f texts/s)", done, len(todo), done / max(now - t0, 1e-9))
         return out
 
     def analyze_one(self, text: str) -> list[Any]:
