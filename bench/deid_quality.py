@@ -1,12 +1,15 @@
-"""De-identification quality on two seeded corpora side by side: recall per kind, survival, precision, over-redaction.
+"""De-identification quality on three seeded corpora side by side: recall per kind, survival, precision, over-redaction.
 
-Run: python bench/deid_quality.py [--n 2000] [--seed 2026] [--heldout-n 600] [--heldout-seed S] [--json PATH]
+Run: python bench/deid_quality.py [--n 2000] [--seed 2026] [--heldout-n 600] [--heldout-seed S] [--n-c 600]
+     [--seed-c S] [--json PATH]
 
 Corpus A is radtune.synth (reports + protocol orders), the generator the recognizers were developed against: its
 figures are in-distribution. Corpus B is radtune.heldout_corpus, an independent generator (own names, frames and
-seed) the recognizers must never be tuned against: its figures estimate out-of-distribution quality. Both are
-scored by radtune.deid_eval.evaluate. --show-misses prints missed identifiers in context for corpus A only
-(corpus B's misses stay unprinted so that it remains held out).
+seed) the recognizers must never be tuned against: its figures estimate out-of-distribution quality. Corpus C is
+radtune.corpus_c, written blind (from a style description, by someone who had not read the recognizers): other name
+origins, frames and formats, and large name pools so that a name is as rare across patients as in a hospital. All
+are scored by radtune.deid_eval.evaluate. --show-misses prints missed identifiers in context for corpus A only
+(corpus B's and C's misses stay unprinted so that they remain held out).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from radtune.corpus_c import CORPUS_C_SEED  # noqa: E402
 from radtune.deid import Deidentifier, load_allow_list  # noqa: E402
 from radtune.deid_eval import (  # noqa: E402
     MAX_OVER,
@@ -27,6 +31,7 @@ from radtune.deid_eval import (  # noqa: E402
     MIN_RECALL,
     NO_SURVIVORS,
     DeidScore,
+    blind_corpus,
     heldout_corpus,
     missed_spans,
     parse_marked,
@@ -76,12 +81,14 @@ HELD_OUT_CLEAN = [
 ]
 
 
-def table(a: DeidScore, b: DeidScore) -> None:
-    kinds = [k for k in KINDS if a.planted[k] or b.planted[k]]
-    kinds += sorted(k for k in set(a.planted) | set(b.planted) if k not in kinds)
+def table(scores: dict[str, DeidScore]) -> None:
+    """Per kind: planted, recall and verbatim survivors for each corpus side by side, then precision and
+    over-redaction."""
+    kinds = [k for k in KINDS if any(sc.planted[k] for sc in scores.values())]
+    kinds += sorted({k for sc in scores.values() for k in sc.planted} - set(kinds))
     head = f"{'planted':>8}{'recall':>8}{'surv':>6}"
-    print(f"{'':<10}| {'A: radtune.synth':<22}| {'B: held-out corpus':<22}")
-    print(f"{'kind':<10}| {head} | {head}")
+    print(f"{'':<10}" + "".join(f"| {label:<22}" for label in scores))
+    print(f"{'kind':<10}" + f"| {head} " * len(scores))
 
     def cells(sc: DeidScore, k: str | None) -> str:
         planted = sc.planted[k] if k else sum(sc.planted.values())
@@ -90,21 +97,21 @@ def table(a: DeidScore, b: DeidScore) -> None:
         surv = sc.survived[k] if k else sum(sc.survived.values())
         return f"{planted:>8}{sc.recall(k):>8.4f}{surv:>6}"
 
-    for k in kinds:
-        print(f"{k:<10}| {cells(a, k)} | {cells(b, k)}")
-    print(f"{'overall':<10}| {cells(a, None)} | {cells(b, None)}")
-    for label, fa, fb in [
-        ("precision", f"{a.precision:.4f}", f"{b.precision:.4f}"),
-        ("detections", f"{a.detections_on_gold}/{a.detections}", f"{b.detections_on_gold}/{b.detections}"),
-        ("over-red.", f"{a.over_redaction:.3%}", f"{b.over_redaction:.3%}"),
-        ("words red.", f"{a.words_redacted}/{a.words}", f"{b.words_redacted}/{b.words}"),
-        ("  spilled", f"{a.words_spilled}", f"{b.words_spilled}"),
-        ("IDs+phones", f"{a.surviving(NO_SURVIVORS)} survive", f"{b.surviving(NO_SURVIVORS)} survive"),
-    ]:
-        print(f"{label:<10}| {fa:>22} | {fb:>22}")
-    for name, sc in [("A", a), ("B", b)]:
+    for k in [*kinds, None]:
+        print(f"{k or 'overall':<10}" + "".join(f"| {cells(sc, k)} " for sc in scores.values()))
+    rows = [
+        ("precision", lambda sc: f"{sc.precision:.4f}"),
+        ("detections", lambda sc: f"{sc.detections_on_gold}/{sc.detections}"),
+        ("over-red.", lambda sc: f"{sc.over_redaction:.3%}"),
+        ("words red.", lambda sc: f"{sc.words_redacted}/{sc.words}"),
+        ("  spilled", lambda sc: f"{sc.words_spilled}"),
+        ("IDs+phones", lambda sc: f"{sc.surviving(NO_SURVIVORS)} survive"),
+    ]
+    for label, fmt in rows:
+        print(f"{label:<10}" + "".join(f"| {fmt(sc):>22} " for sc in scores.values()))
+    for name, sc in scores.items():
         false = ", ".join(f"{t} {c}" for t, c in sc.false_by_type.most_common())
-        print(f"false detections {name} by type: {false or 'none'}")
+        print(f"false detections {name.split(':')[0]} by type: {false or 'none'}")
 
 
 def main() -> None:
@@ -114,26 +121,33 @@ def main() -> None:
     ap.add_argument("--seed", "--seed-a", type=int, default=2026, help="corpus A seed (default 2026)")
     ap.add_argument("--heldout-n", "--n-b", type=int, default=600, help="corpus B: held-out reports (default 600)")
     ap.add_argument("--heldout-seed", "--seed-b", type=int, default=HELDOUT_SEED, help="corpus B seed")
+    ap.add_argument("--n-c", type=int, default=600, help="corpus C: blind reports (default 600)")
+    ap.add_argument("--seed-c", type=int, default=CORPUS_C_SEED, help="corpus C seed")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--show-misses", action="store_true", help="print missed corpus-A identifiers in context")
     ap.add_argument("--json", type=Path, help="write the figures per corpus and kind to this JSON file")
     a = ap.parse_args()
 
     d = Deidentifier(allow_list=load_allow_list(ROOT / "config/deid_allow_list.txt"), batch_size=a.batch_size)
-    a_texts, a_gold = synthetic_corpus(a.n, a.protocol_n, a.seed)
-    b_texts, b_gold = heldout_corpus(a.heldout_n, a.heldout_seed)
-    sa, a_det, _, a_secs = score_deid(d, a_texts, a_gold)
-    sb, _, _, b_secs = score_deid(d, b_texts, b_gold)
-    if a.show_misses:  # corpus A is generated text: fine to print here, never in the workflow
-        for text, spans, dets in zip(a_texts, a_gold, a_det, strict=True):
-            for s, e, kind in missed_spans(text, spans, dets):
-                print(f"MISSED {kind}: ...{text[max(0, s - 40) : e + 15]!r}")
-
-    print(f"corpus A: radtune.synth, {a.n} reports + {a.protocol_n} protocol orders (seed {a.seed}), "
-          f"{len(a_texts)} cells, {sum(sa.planted.values())} planted identifiers, {a_secs:.1f} s")  # fmt: skip
-    print(f"corpus B: radtune.heldout_corpus, {a.heldout_n} reports (seed {a.heldout_seed}), "
-          f"{sum(sb.planted.values())} planted identifiers, {sb.words} other words, {b_secs:.1f} s")  # fmt: skip
-    table(sa, sb)
+    corpora = {
+        "A: radtune.synth": synthetic_corpus(a.n, a.protocol_n, a.seed),
+        "B: held-out corpus": heldout_corpus(a.heldout_n, a.heldout_seed),
+        "C: blind corpus": blind_corpus(a.n_c, a.seed_c),
+    }
+    scores: dict[str, DeidScore] = {}
+    for label, (texts, gold) in corpora.items():
+        sc, det, _, secs = score_deid(d, texts, gold)
+        scores[label] = sc
+        print(f"corpus {label}: {len(texts)} texts, {sum(sc.planted.values())} planted identifiers, "
+              f"{sc.words} other words, {secs:.1f} s")  # fmt: skip
+        if a.show_misses and label.startswith("A"):  # A is generated text: fine to print here, never in the workflow
+            for text, spans, dets in zip(texts, gold, det, strict=True):
+                for s, e, kind in missed_spans(text, spans, dets):
+                    print(f"MISSED {kind}: ...{text[max(0, s - 40) : e + 15]!r}")
+    print(f"corpus A: {a.n} reports + {a.protocol_n} protocol orders (seed {a.seed}); B: radtune.heldout_corpus, "
+          f"{a.heldout_n} reports (seed {a.heldout_seed}); C: radtune.corpus_c, {a.n_c} reports "
+          f"(seed {a.seed_c})")  # fmt: skip
+    table(scores)
 
     h_texts, h_gold = map(list, zip(*(parse_marked(x) for x in HELD_OUT + HELD_OUT_CLEAN), strict=True))
     sh, _, h_out, _ = score_deid(d, h_texts, h_gold)
@@ -146,36 +160,34 @@ def main() -> None:
         for text, out in zip(h_texts, h_out, strict=True):
             print(f"  {text!r}\n  -> {out!r}")
 
-    bad_a, bad_b = unmet_targets(sa), unmet_targets(sb)
+    bad = {label.split(":")[0]: unmet_targets(sc) for label, sc in scores.items()}
     print(f"targets: recall >= {MIN_RECALL} overall and >= {MIN_KIND_RECALL} per kind, 0 IDs/phones surviving, "
           f"over-redaction <= {MAX_OVER:.1%}")  # fmt: skip
-    for name, bad in [("A", bad_a), ("B", bad_b)]:
-        print(f"  {name}: {'met' if not bad else 'NOT met: ' + '; '.join(bad)}")
+    for name, unmet in bad.items():
+        print(f"  {name}: {'met' if not unmet else 'NOT met: ' + '; '.join(unmet)}")
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         targets = {"min_recall": MIN_RECALL, "min_kind_recall": MIN_KIND_RECALL, "max_over_redaction": MAX_OVER}
+        sa, sb, sc_ = scores.values()
         payload: dict[str, Any] = {
             "targets": {**targets, "no_survivors": list(NO_SURVIVORS)},
-            "synthetic": {
-                "n": a.n,
-                "protocol_n": a.protocol_n,
-                "seed": a.seed,
-                "targets_met": not bad_a,
-                **sa.to_dict(),
-            },
-            "heldout": {"n": a.heldout_n, "seed": a.heldout_seed, "targets_met": not bad_b, **sb.to_dict()},
+            "synthetic": {"n": a.n, "protocol_n": a.protocol_n, "seed": a.seed, **sa.to_dict()},
+            "heldout": {"n": a.heldout_n, "seed": a.heldout_seed, **sb.to_dict()},
+            "blind": {"n": a.n_c, "seed": a.seed_c, **sc_.to_dict()},
             "handwritten": sh.to_dict(),
         }
+        for key, name in [("synthetic", "A"), ("heldout", "B"), ("blind", "C")]:
+            payload[key]["targets_met"] = not bad[name]
         a.json.write_text(json.dumps(payload, indent=2) + "\n")
 
-    def brief(sc: DeidScore, bad: list[str]) -> str:
+    def brief(sc: DeidScore, unmet: list[str]) -> str:
         k, r = sc.min_recall()
         return (f"recall {sc.recall():.4f} (min {k} {r:.4f}), precision {sc.precision:.4f}, IDs+phones surviving "
                 f"{sc.surviving(NO_SURVIVORS)}, over-redaction {sc.over_redaction:.3%} -> "
-                f"{'targets met' if not bad else 'targets NOT met'}")  # fmt: skip
+                f"{'targets met' if not unmet else 'targets NOT met'}")  # fmt: skip
 
-    print(f"SUMMARY deid_quality: A (synth) {brief(sa, bad_a)}; B (held-out) {brief(sb, bad_b)}; "
-          f"hand-written recall {sh.recall():.3f}")  # fmt: skip
+    summary = "; ".join(f"{label} {brief(sc, bad[label.split(':')[0]])}" for label, sc in scores.items())
+    print(f"SUMMARY deid_quality: {summary}; hand-written recall {sh.recall():.3f}")
 
 
 if __name__ == "__main__":

@@ -227,6 +227,14 @@ def heldout_corpus(n: int, seed: int | None = None) -> tuple[list[str], list[lis
     return texts, [[tuple(g) for g in spans] for spans in gold]  # type: ignore[misc]
 
 
+def blind_corpus(n: int, seed: int | None = None) -> tuple[list[str], list[list[tuple[int, int, str]]]]:
+    """Corpus C: radtune.corpus_c, written blind from a style description; never used for tuning either."""
+    from radtune.corpus_c import CORPUS_C_SEED, generate_corpus_c
+
+    texts, gold = generate_corpus_c(n, CORPUS_C_SEED if seed is None else seed)
+    return texts, [[tuple(g) for g in spans] for spans in gold]  # type: ignore[misc]
+
+
 def score_deid(deid: Any, texts: list[str], gold: Sequence[Gold]) -> tuple[DeidScore, list, list[str], float]:
     """Run a Deidentifier over texts: (score, detections, anonymized outputs, seconds)."""
     t0 = time.perf_counter()
