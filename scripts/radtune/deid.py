@@ -28,6 +28,7 @@ from radtune.recognizers import (  # noqa: F401  (re-exported: the recognizer ta
     filtered_spacy_recognizer,
     keep_ner,
     ner_word_forms,
+    restore_case,
     trim_span,
 )
 from radtune.tasks import TASKS
@@ -228,12 +229,13 @@ class Deidentifier:
             self.rarity.count(texts, groups or None)
         out: list[list[Any]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t and t.strip()]
+        cased = {i: restore_case(texts[i], self.rarity.rare) for i in todo}  # detection reads mixed case
         stream = self.nlp_engine.process_batch(
-            [texts[i] for i in todo], LANG, batch_size=self.batch_size, n_process=self.n_process
+            [cased[i] for i in todo], LANG, batch_size=self.batch_size, n_process=self.n_process
         )
         t0 = last = time.monotonic()
         for done, (i, (_, artifacts)) in enumerate(zip(todo, stream, strict=True), 1):
-            out[i] = self._analyze(texts[i], artifacts)
+            out[i] = self._analyze(cased[i], artifacts)
             now = time.monotonic()
             if now - last >= self.progress_every or done == len(todo) and now - t0 >= self.progress_every:
                 last = now  # counts and rates only: never text
@@ -244,6 +246,7 @@ class Deidentifier:
         """Detections for one text, spaCy run on it alone (the unbatched path; used by the speed bench)."""
         if not text or not text.strip():
             return []
+        text = restore_case(text, self.rarity.rare)
         artifacts = self.nlp_engine.process_text(text, LANG)
         return self._analyze(text, artifacts)
 

@@ -74,8 +74,8 @@ _UPW = r"(?=[^\W\d_])(?:[^\W\d_a-zß-ÿ]|['’-])+"
 NAME_CAPS = rf"{_UPW}(?: {_UPW}){{1,3}}\b(?!\.\w)"
 # A name in a role frame: words, initials ("J. K."), particles ("van der", "bin"), or bare initials "A.B.".
 _PARTICLE = (
-    r"(?:van|von|der|den|de|da|di|del|della|dos|das|du|le|la|bin|binti|ibn|bint|al|el|ben|ter|ten|abu|zu|zur|"
-    r"dei|degli)"
+    r"(?:van|von|der|den|de|da|di|del|della|dos|das|do|du|le|la|bin|binti|ibn|bint|al|el|ben|ter|ten|abu|zu|zur|"
+    r"dei|degli|ab|ap|ni|nic|ua|ó)"
 )
 NAME_FRAME = (
     rf"(?:(?:[A-Z]\.){{2,3}}|(?:(?:{NAME_TOKEN}|{INITIAL}|[A-Z])(?: {_PARTICLE})* ){{0,3}}"
@@ -233,6 +233,14 @@ DEPARTMENT_WORDS = frozenset(
     history report exam study
     """.split()
 )
+# Record, registry and message labels: never a name, whatever a name list holds ("Ris", "Loc", "Hosp" are surnames).
+RECORD_WORDS = frozenset(
+    """
+    mrn mr acc accn dob dos doa fin csn ssn hosp ris pacs his loc ref req adm enc dd dt job obr obx pid pv msh orc
+    nhs nhi ihi urn ur mcrn mcn gmc ahpra cpso ramq medicare medicaid npi dea upin rn md exam proc
+    """.split()
+)
+
 # Words that make a facility phrase generic (a department, not a named place): "Orthopedic Clinic", "Main Hospital".
 GENERIC_FACILITY_WORDS = CLINICAL_WORDS | frozenset(
     """
@@ -346,11 +354,15 @@ EPONYM_NEXT_WORDS = (
     "occluder clip coil coils port reservoir bag balloon pouch bypass esophagus artery vein nerve muscle ratio "
     "index equation rule rules guidelines system dilation dilatation stricture disorder cyst hump gastric "
     "appearance configuration pattern law maneuver loop limb reconstruction physiology ossification "
-    "calcification collaterals pathology variant"
+    "calcification collaterals pathology variant abscess dehiscence hemiarthroplasty arthroplasty prosthesis frame "
+    "fixator spatial staging changes osteotomy cement approach incision"
 ).split()
 _EPONYM_NEXT = re.compile(
     r"^(?:'s|’s|')?(?: (?:[IVX]{1,4}|[A-D]|type \w+|and \S+))? (?:" + "|".join(sorted(set(EPONYM_NEXT_WORDS))) + r")\b"
 )
+
+
+_EPONYM_WORDS = frozenset(EPONYM_NEXT_WORDS)
 
 
 def _initial(tok: str, text: str, end: int) -> bool:
@@ -373,6 +385,7 @@ class NameScanner:
         self.clinical = CLINICAL_WORDS | frozenset(NER_STOPWORDS)
         self.clinical |= frozenset(fold(m) for m in _MONTHS + WEEKDAYS) | frozenset(w[:3].lower() for w in _MONTHS)
         self.clinical |= frozenset("mrn dob acc fin csn ssn dos pcp pt id sex age exam acct enc".split())
+        self.clinical |= RECORD_WORDS
 
     def spans(self, text: str) -> list[tuple[int, int, float]]:
         """(start, end, score) of each name found in `text`."""
@@ -482,6 +495,8 @@ class NameScanner:
         context = context or bool(_LIST_PRE.search(text[max(0, start - 80) : start]))
         if len(words) == 1 and len(seg) == 1 and _OF_PRE.search(before) and not context:
             return None  # "vein of Galen", "pouch of Douglas", "(Murphy)": eponyms
+        if len(seg) == 1 and text[end : end + 1] == ":":
+            return None  # "DD:", "Loc:": a field label
         if upper:
             # Capitals are headers and acronyms far more often than names: two lexicon words, one distinctive.
             ok = len(words) >= 2 and n_lex >= 1 and all(len(t[2]) > 1 for t in words)
@@ -716,7 +731,8 @@ def _initials_name(text: str, start: int, end: int) -> bool:
     return fold(last) not in _SHORT_NOT_NAMES and (n_init >= 2 or fold(last) in name_lexicon()[1])
 
 
-# Year-less dates ("compared with the 4/17 study", "seen on 11-2", "since 3.14"): month/day with "/", "-" or ".".
+# Year-less dates ("compared with the 4/17 study", "seen on 11-2", "since 28/10"): month/day or day/month with "/", "-"
+# or ".".
 # The same shapes are fractions, ratios, ranges, vertebral levels, scores and blood pressures in reports, so:
 # - never after a vertebral letter or a digit/separator (the rule's look-behind: "C5/6", "T12/L1", "1/2/3"), nor
 #   after a measure or score word ("grade 2/4", "strength 4/5", "BP 12/8", "levels 4-5", "ribs 5-7", "SUV 4.2");
@@ -757,12 +773,14 @@ def yearless_date(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     sep = "/" if "/" in span else ("-" if "-" in span else ".")
     a, b = (int(x) for x in span.split(sep))
+    if a > 12 and b > 12:
+        return False  # neither month/day nor day/month
     before, after = text[max(0, start - 40) : start], text[end : end + 40]
     if _YEARLESS_NOT_BEFORE.search(before) or _YEARLESS_NOT_AFTER.match(after):
         return False
     cue = bool(_YEARLESS_CUE_BEFORE.search(before) or _YEARLESS_EXAM_AFTER.match(after))
     if sep == "/":
-        fraction = (a < b <= 4) or a == b
+        fraction = (a < b <= 4) or a == b or a > 12 and b <= 4
         return cue or not fraction
     if (
         sep == "."
@@ -812,8 +830,10 @@ RULES: dict[str, list[Rule]] = {
         ),
         Rule(
             "patient-name header field",
-            r"(?im)^[ \t]*(?:patient(?:'s)?(?: full)? name|pt\.? name|patient|name)[ \t]*:[ \t]*"
-            r"(?P<n>[^\W\d_][^\n\d:;]{0,60}?)(?=[ \t]{2,}|[ \t]*$|[ \t]+\(|,?[ \t]+(?i:mrn|dob|pid|sex|age|acc)\b)",
+            r"(?im)^[ \t]*(?:patient(?:'s)?(?: full)? name|pt\.? name|patient|name|surname|family name|last name|"
+            r"forenames?|forename\(s\)|first names?|given names?|middle names?|next of kin|nok|kin)[ \t]*:[ \t]*"
+            r"(?P<n>[^\W\d_][^\n\d:;|]{0,60}?)"
+            r"(?=[ \t]{2,}|[ \t]*$|[ \t]*\||[ \t]+\(|,?[ \t]+(?i:mrn|dob|pid|sex|age|acc)\b)",
             0.85,
             "n",
             check=lambda t, s, e: len(t[s:e].split()) <= 6 and any(c.isupper() for c in t[s:e]),
@@ -978,7 +998,7 @@ RULES: dict[str, list[Rule]] = {
         ),
         Rule(
             "month/day without a year",
-            r"(?<![\w./:+-])(?P<d>(?:0?[1-9]|1[0-2])(?P<sep>[/.-])(?:0?[1-9]|[12]\d|3[01]))(?![\w]|[./:+-]\d|%)",
+            r"(?<![\w./:+-])(?P<d>(?:0?[1-9]|[12]\d|3[01])(?P<sep>[/.-])(?:0?[1-9]|[12]\d|3[01]))(?![\w]|[./:+-]\d|%)",
             0.6,
             "d",
             check=lambda t, s, e: yearless_date(t, s, e),
@@ -1273,6 +1293,256 @@ RULES: dict[str, list[Rule]] = {
         ),
     ],
 }
+# ---- formats of other English-speaking countries and of record systems -------------------------------------------
+# Postcodes (UK, Irish Eircode, Canadian, Australian), Commonwealth street lines and unit prefixes, labelled fields
+# whose label says what they hold, short bleep/pager numbers, day-first dates and dotted times, ages in parentheses
+# after a birth date, facilities named after their type ("University Hospital Tregarne"), wards named after people,
+# HL7 v2 segment fields, and transcription initials. Each is the published shape of a format, not a phrasing.
+STREET_TYPE_WIDE = (
+    r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|parkway|pkwy|terrace|"
+    r"tce|ter|circle|cir|circuit|cct|highway|hwy|square|sq|trail|trl|pike|row|crescent|cres|close|cl|mews|walk|"
+    r"alley|loop|plaza|grove|gr|gardens|gdns|wynd|heights|hts|parade|pde|esplanade|esp|rise|vale|view|green|"
+    r"cottages|park|gate|yard|quay|wharf|brae|loan|hill|broadway|run|path|crossing|point|ridge|commons|glen|dale|"
+    r"meadow|meadows|avenida|rua|calle)"
+)
+_ADDR_END = r"(?=\s*(?:$|[,^|]|\s{2}|\t))"
+_NOT_ADDRESS_WORDS = frozenset(
+    "mm cm views view images levels level ribs rib lines line nodes node x and of the with in at on".split()
+)
+
+
+def _street_line(text: str, start: int, end: int) -> bool:
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    return len(words) >= 2 and not any(w in _NOT_ADDRESS_WORDS or w in CLINICAL_WORDS for w in words[:-1])
+
+
+_AGE_CONTEXT = re.compile(
+    r"(?i:\b(?:dob|d\.o\.b\.?|born|date of birth|name|pt)\b|\d{2,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}\s*$)"
+)
+_FACILITY_FIRST = (
+    r"(?:(?:University|General|Royal|District|Community|Regional|County|Teaching|Base|Private|Public|Memorial|"
+    r"Children's|Women's|Mercy|Infirmary) )*(?:Hospital|Infirmary|Medical Cent(?:er|re)|Health Cent(?:er|re)|"
+    r"Centre hospitalier|Centre Hospitalier|Hôpital|Ospedale|Klinikum|Polyclinic)"
+)
+
+
+_FACILITY_TYPE = re.compile(rf"{_FACILITY_FIRST}(?: (?:de|du|de la|of|of the))? ")
+
+
+def _named_after(text: str, start: int, end: int) -> bool:
+    """The name part of "University Hospital Tregarne": a place or person word, not a generic or clinical one."""
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    first, last = name_lexicon()
+    return (
+        bool(words)
+        and all(w not in GENERIC_FACILITY_WORDS and w not in _NAME_NEVER for w in words)
+        and any(not is_word(w) or w in place_lexicon() or w in last for w in words)
+    )
+
+
+# What hospital wards and units are named for when they are not named after someone or something.
+WARD_FUNCTION_WORDS = frozenset(
+    """
+    stroke burns burn renal maternity surgical medical observation psychiatric psychiatry dialysis endoscopy oncology
+    isolation labour labor delivery coronary spinal injuries injury assessment admissions admission day acute intensive
+    high dependency care rehabilitation rehab respiratory cardiac cardiology neonatal special elderly older geriatric
+    orthopaedic orthopedic trauma fracture short stay discharge transitional palliative mental eating disorders mother
+    baby paediatric pediatric childrens women's men's general private clinical decision treatment infusion chemotherapy
+    haematology hematology transplant liver neuro neurology neurosurgical vascular recovery theatre theatres step down
+    progressive critical emergency minor minors majors resus resuscitation ambulatory frailty gynaecology gynecology
+    obstetric postnatal antenatal birthing urology ent ophthalmic eye plastics ward unit wing new old north south east
+    west main upper lower ground first second third floor level
+    """.split()
+)
+
+
+def _ward_name(text: str, start: int, end: int) -> bool:
+    """ "Cicely Saunders Ward", "Kestrel Unit": a unit named after a person, place or thing, not "Stroke Unit"."""
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])][:-1]
+    return bool(words) and all(
+        w not in GENERIC_FACILITY_WORDS and w not in _NAME_NEVER and w not in WARD_FUNCTION_WORDS for w in words
+    )
+
+
+_MEASURE_LABELS = frozenset(
+    "bp hr rr ef gcs suv ctdi dlp kv kvp mas inr wbc hgb hb plt cr bun egfr psa afp cea ca tsh ldh alt ast alp ggt crp "
+    "esr bmi age wt ht temp spo fio pco po hco mrs nihss aspects tirads birads lirads pirads ti bi li pi ct mri pet "
+    "dose dap cgy mgy gy msv time date ac fl bpd hc efw gw ga lmp edd crl".split()
+)
+_CLINICAL_ACRONYMS = frozenset("ap pa ct mr us xr cxr lat ll rl lr iv im po".split())
+
+
+def _transcription_initials(text: str, start: int, end: int) -> bool:
+    return fold(text[start:end]) not in _CLINICAL_ACRONYMS and not is_word(fold(text[start:end]))
+
+
+RULES["STREET_ADDRESS"] += [
+    Rule("UK postcode", r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) ?\d[ABD-HJLNP-UW-Z]{2}\b", 0.75),
+    Rule("Irish Eircode", r"\b(?:[AC-FHKNPRTV-Y]\d{2}|D6W) (?=[A-Z0-9]{4}\b)(?=[A-Z0-9]*\d)[A-Z0-9]{4}\b", 0.75),
+    Rule(
+        "Canadian postal code",
+        r"\b(?:(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)[ ^]+)?[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d"
+        r"[ABCEGHJ-NPRSTV-Z]\d\b",
+        0.75,
+    ),
+    Rule(
+        "Australian state and postcode",
+        r"\b(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT|Vic|Qld|Tas)[ ^]{1,2}\d{4}\b(?![/.-]\d)",
+        0.7,
+    ),
+    Rule("US state ^ ZIP (HL7)", rf"\b(?:{'|'.join(US_STATES_ZIP)})\^\d{{5}}(?:-\d{{4}})?\b", 0.7),
+    Rule(
+        "street line, any case, unit prefix",
+        rf"(?:\b(?i:flat|unit|apt|apartment|suite|shop|lot)\.? ?[\w/]+,? )?"
+        rf"\b\d{{1,6}}[A-Za-z]?(?:/\d{{1,5}}[A-Za-z]?)?,? (?:(?i:[NSEW]|N[EW]|S[EW])\.? )?"
+        rf"(?:[^\W\d_][\w'’.-]* ){{1,4}}{STREET_TYPE_WIDE}\.?"
+        rf"(?: (?i:apt|unit|suite|flat)\.? ?\w+)?{_ADDR_END}",
+        0.7,
+        check=_street_line,
+    ),
+    Rule(
+        "address field",
+        r"(?im)^[ \t]*(?:home |postal |residential |patient )?(?:address|addr)[ \t]*:[ \t]*(?P<a>[^\n]*\w)",
+        0.8,
+        "a",
+    ),
+    Rule(
+        "HL7 PID-11 address",
+        r"(?m)^PID\|(?:[^|\n]*\|){10}(?P<a>[^|\n]*[^\W_][^|\n]*)",
+        0.85,
+        "a",
+    ),
+]
+RULES["PHONE_NUMBER"] += [
+    Rule(
+        "bleep or pager number",
+        r"(?i:\b(?:bleep|bleeper|pager|beeper|ext|extn|extension)\b\.?:?\s*(?:no\.?|number|#)?\s*)"
+        r"(?P<p>\d(?:-?\d){2,5})(?![\d/.:])",
+        0.7,
+        "p",
+    ),
+    Rule(
+        "Commonwealth phone (area code 0x)",
+        r"(?<![\w+.-])(?:\+\d{1,3} ?(?:\(0\) ?)?\d{1,4}|\(0\d{1,4}\)|0\d{1,4})[ -]\d{3,4}[ -]?\d{3,4}(?![\w-]|\.\d)",
+        0.6,
+    ),
+    Rule(
+        "HL7 PID-13/14 phone",
+        r"(?m)^PID\|(?:[^|\n]*\|){12}(?P<p>[^|\n]*\d[^|\n]*)",
+        0.8,
+        "p",
+    ),
+]
+RULES["MEDICAL_ID"] += [
+    Rule(
+        "number after any 'No'/'#' label",
+        r"(?i:\b[a-z][a-z./&]{0,14}[ \t]?(?:no\.?|number|num|#))[ \t]*[:#]?[ \t]*"
+        r"(?P<id>[A-Z]{0,4}[ -]?\d[\d -]{2,}\d[A-Z]?\b|[A-Z0-9]*\d[A-Z0-9]*(?:[./-][A-Z0-9]+)+|[A-Z]{1,4}\d{3,}[A-Z]?)",
+        0.7,
+        "id",
+        check=lambda t, s, e: sum(c.isdigit() for c in t[s:e]) >= 4,
+    ),
+    Rule(
+        "number after a short capital label",
+        r"(?<![\w.])(?P<label>[A-Z]{2,6})[ \t]*(?:#[ \t]*)?:?[ \t]+(?P<id>[A-Z]{0,4} ?\d[\d ]{3,}\d(?: ?[A-Z])?\b|"
+        r"[A-Z]{1,4}\d{4,}[A-Z]?\b|\d{5,}[A-Z]?\b)",
+        0.6,
+        "id",
+        check=lambda t, s, e: (
+            sum(c.isdigit() for c in t[s:e]) >= 5
+            and fold(re.findall(r"[A-Za-z]+", t[max(0, s - 12) : s])[-1]) not in _MEASURE_LABELS | _CALENDAR
+            and not re.fullmatch(r"\d{1,2},? (?:19|20)\d\d", t[s:e])
+        ),
+    ),
+    Rule(
+        "accession with a slash or dashes",
+        r"(?<![\w/.-])(?=[A-Z0-9/-]*\d{5})[A-Z]{1,4}\d{2}/\d{4,}\b|(?<![\w/.-])\d{2}-\d{2}-\d{2}-\d\b",
+        0.6,
+    ),
+    Rule("HL7 PID-3 patient id", r"(?m)^PID\|[^|\n]*\|[^|\n]*\|(?P<id>[^|\n^]*\d[^|\n^]*)", 0.85, "id"),
+    Rule(
+        "HL7 XCN provider id",
+        r"(?<=[|~])(?P<id>\d{3,})(?=\^[^\W\d_])",
+        0.7,
+        "id",
+    ),
+]
+RULES["DATE_TIME"] += [
+    Rule(
+        "dotted or h time after at/time",
+        r"(?i:(?:\b(?:at|time|until|from|by|around|approx\.?)\s*:?\s*|@\s*))"
+        r"(?P<t>(?:[01]?\d|2[0-3])\.[0-5]\d(?:\s?(?:am|pm|a\.m\.|p\.m\.|h|hrs)\b)?)(?![\d.]|\s?(?:cm|mm|x)\b)",
+        0.65,
+        "t",
+    ),
+    Rule("clock time with a/p", r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d[aApP]\b", 0.7),
+]
+RULES["AGE_OVER_89"] += [
+    Rule(
+        "age in parentheses after a birth date or name",
+        r"\((?P<a>(?:9\d|1[01]\d)(?:\s?(?i:y|yo|yrs?|years?|Y))?)\)",
+        0.7,
+        "a",
+        check=lambda t, s, e: (
+            bool(re.search(r"(?i:y|yrs?|years?)$", t[s:e]))
+            or bool(_AGE_CONTEXT.search(t[max(0, s - 45) : s - 1].split("\n")[-1]))
+        ),
+    ),
+]
+RULES["HOSPITAL"] += [
+    Rule(
+        "facility type, then its name",
+        rf"\b{_FACILITY_FIRST}(?: (?:de|du|de la|of|of the))? (?P<n>{NAME_TOKEN}(?: {NAME_TOKEN})?)",
+        0.7,
+        check=lambda t, s, e: _named_after(t, _FACILITY_TYPE.match(t, s).end(), e),
+    ),
+    Rule(
+        "care home, GP surgery or nursing station",
+        rf"\b(?:{NAME_TOKEN} ){{1,3}}(?:{STREET_TYPE_WIDE} )?(?:Surgery|Medical Practice|Assisted Living|Nursing "
+        rf"Station|Nursing and Rehab(?:ilitation)?(?: Cent(?:er|re))?|Health Service|Multi Purpose Service|Care Home|"
+        rf"Rest Home|Retirement (?:Home|Village)|Residential Care|Manor|Lodge|Aged Care|Family Health Team|"
+        rf"(?:Aboriginal )?Medical Service|Primary Care|Family Medicine|Health Centre|Health Center)\b",
+        0.65,
+        check=lambda t, s, e: rare_facility(t, s, e) or weak_facility(t, s, e),
+    ),
+    Rule(
+        "ward or unit named after a person or place",
+        rf"\b(?:{NAME_TOKEN} ){{1,3}}(?:Ward|Unit|Wing|Pavilion|Suite)\b",
+        0.6,
+        check=_ward_name,
+    ),
+    Rule(
+        "HL7 MSH-4/6 facility and PV1-3 location",
+        r"(?m)^MSH\|[^|\n]*\|[^|\n]*\|(?P<a>[^|\n]*[^\W\d_][^|\n]*)\|[^|\n]*\|(?P<b>[^|\n]*[^\W\d_][^|\n]*)|"
+        r"^PV1\|[^|\n]*\|[^|\n]*\|(?P<c>[^|\n^]*[^\W\d_][^|\n^]*)",
+        0.8,
+        ("a", "b", "c"),
+    ),
+]
+RULES["PERSON"] += [
+    Rule(
+        "HL7 XCN name after its id",
+        r"(?<=[|~])\d{3,}\^(?P<n>[^\W\d_][^|^\n]*\^[^|^\n]*(?:\^[^|^\n]*)?)",
+        0.8,
+        "n",
+    ),
+    Rule(
+        "transcription initials",
+        r"(?m)^(?P<a>[A-Z]{2,4})[:/](?P<b>[a-z]{2,4})\b",
+        0.6,
+        ("a", "b"),
+        check=_transcription_initials,
+    ),
+    Rule(
+        "initials after a typing/transcription label",
+        r"(?i:\b(?:typed|transcribed|typist|transcriptionist|scribe|dictated|secretary)(?: by)?)\s*:?\s*"
+        r"(?P<n>[A-Z]{2,3})\b",
+        0.6,
+        "n",
+        check=lambda t, s, e: fold(t[s:e]) not in _CLINICAL_ACRONYMS,
+    ),
+]
+
 # Context words: Presidio raises a rule's score when one occurs near the match.
 CONTEXT = {
     "PERSON": ["dictated", "signed", "attending", "resident", "dr", "physician", "radiologist", "discussed"],
@@ -1388,8 +1658,10 @@ def keep_ner(
     tokens = [w for w in _WORD.findall(span) if len(w) > 1]  # "M.D." is no name
     if not tokens or text[end : end + 1] == ":":
         return False
-    if entity == "PERSON" and _EPONYM_NEXT.match(text[end : end + 40]):
-        return False  # "Mickey Mouse sign", "Hampton hump": eponyms
+    if entity == "PERSON" and (
+        _EPONYM_NEXT.match(text[end : end + 40]) or fold(_WORD.findall(span)[-1]) in _EPONYM_WORDS
+    ):
+        return False  # "Mickey Mouse sign", "Hampton hump", "Shenton line": eponyms
     if len(tokens) == 1 and _EPONYM_PRE.search(text[max(0, start - 30) : start]):
         return False  # "pouch of Douglas", "vein of Galen", "(Murphy) sign"
     if any(fold(w) in CLINICAL_WORDS for w in tokens):
@@ -1681,6 +1953,7 @@ _NAME_NEVER = (
         """.split()
     )
     | frozenset(w for w in re.findall(r"[a-z]+", _RELATION) if len(w) > 2)
+    | RECORD_WORDS
 )
 _FACILITY_END = re.compile(rf"(?:{FACILITY}|{FACILITY_WEAK})\b")
 _GROW_TOKEN = r"[^\W\d_][\u0300-\u036f]*(?:[^\W\d_][\u0300-\u036f]*|['’][^\W\d_])*"
@@ -1829,3 +2102,90 @@ def complete_spans(text: str, results: list[Any]) -> list[Any]:
             e = m.end() if m else e
         out.append(r if (s, e) == (r.start, r.end) else RecognizerResult(r.entity_type, s, e, r.score))
     return out
+
+
+# ---- case restoration ---------------------------------------------------------------------------------------------
+# The recognizers, the name scanner and the spaCy NER all read capitals: "Reported by Nigel Okafor" is a name, "reported
+# by nigel okafor" and "REPORTED BY NIGEL OKAFOR" look like ordinary words or a header. Legacy RIS exports write whole
+# reports in capitals and dictation systems whole lines in lower case. So detection runs on a case-restored copy of the
+# text (the same length, so every span maps back unchanged): in a line with no lower-case letter, or none upper-case,
+# each word is rewritten as mixed-case text would have it, from vocabulary alone:
+#   - English and clinical words in lower case ("CHEST" -> "chest"), a line's first word capitalised (upper lines);
+#   - titles capitalised ("DR" -> "Dr"), months and weekdays capitalised;
+#   - words that are no English word: capitalised when they are a known given or family name of four letters or more,
+#     or have five letters or more and are rare across the corpus's patients ("OKAFOR" -> "Okafor"); else left in
+#     capitals as acronyms ("PACS", "RUL", "ANGIO" in many patients' reports); record labels ("MRN", "NHS") too;
+#   - a known name that is also an English word ("ROSE", "HUNTER"), or has three letters ("KIM", but also "RIS"),
+#     capitalised only next to another name word.
+# Mixed-case lines are left as they are. The anonymized output is always cut from the original text.
+_TITLES = frozenset("dr drs mr mrs ms miss mx prof sr sister st".split())
+# Words of facility names, title-cased in a capital line so that the facility rules see "Base Hospital".
+FACILITY_WORDS = frozenset(
+    """
+    hospital hospitals infirmary clinic clinics centre center medical health healthcare practice family medicine
+    primary care general university regional community district county royal memorial base private nursing station
+    service services institute associates partners imaging radiology diagnostics ward unit home lodge manor walk-in
+    aged team saint mount valley surgery rehabilitation rehab assisted living residential sanatorium hospice children's
+    women's
+    """.split()
+)
+_CASE_WORD = re.compile(r"(?<![\w'’])[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))+(?![\w])")  # no code parts, no initials
+_CALENDAR = frozenset(fold(m) for m in _MONTHS + WEEKDAYS) | frozenset(
+    w.lower() for w in _MON_WORDS + ["Sept", "Tues", "Thurs"]
+)
+
+
+def _recase_line(line: str, upper: bool, rare: Callable[[str], bool]) -> str:
+    first, last = name_lexicon()
+    words = list(_CASE_WORD.finditer(line))
+    kinds = []
+    for m in words:
+        w = fold(m.group())
+        if w in _TITLES:
+            kinds.append("title")
+        elif w in _CALENDAR:
+            kinds.append("calendar")
+        elif upper and w in FACILITY_WORDS:
+            kinds.append("title")  # "BASE HOSPITAL" -> "Base Hospital": facility names keep their capitals
+        elif w in CLINICAL_WORDS or w in NER_STOPWORDS:
+            kinds.append("word")
+        elif w in RECORD_WORDS:
+            kinds.append("acronym" if upper else "word")
+        elif is_word(w):
+            kinds.append("lexword" if (w in first or w in last) and len(w) > 2 else "word")
+        elif (w in first or w in last) and len(w) > 3 or len(w) >= 5 and rare(w):
+            kinds.append("name")
+        elif w in first or w in last:
+            kinds.append("lexword")  # "KIM", "LEE" - or "RIS", "LOC": a name only beside another name word
+        else:
+            kinds.append("acronym")
+    out = list(line)
+    for i, (m, kind) in enumerate(zip(words, kinds, strict=True)):
+        tok = m.group()
+        if kind == "lexword":
+            near = [kinds[j] for j in (i - 1, i + 1) if 0 <= j < len(kinds)]
+            gaps = [line[words[j].end() : words[j + 1].start()] for j in (i - 1, i) if 0 <= j < len(words) - 1]
+            kind = "name" if "name" in near and all(g in (" ", "^", ", ", ",", "-") for g in gaps) else "word"
+        if kind in ("title", "calendar", "name") or (upper and i == 0 and kind == "word"):
+            new = re.sub(r"[^\W\d_]+", lambda p: p[0][:1].upper() + p[0][1:].lower(), tok)  # "O'Brien"
+        elif kind == "word" or not upper or tok.isupper() and kinds[i] == "lexword":
+            new = tok.lower() if kind == "word" or not upper else tok
+        else:
+            new = tok
+        if len(new) == len(tok):
+            out[m.start() : m.end()] = new
+    return "".join(out)
+
+
+def restore_case(text: str, rare: Callable[[str], bool] = lambda w: True) -> str:
+    """`text` with its all-capital and all-lower-case lines in mixed case (see the rule above); same length.
+    `rare(word)`: whether a word is rare across the corpus's patients (recurring abbreviations such as "ANGIO" or
+    "BILAT" stay capitals; see WordRarity)."""
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        has_upper = any(c.isupper() for c in line)
+        has_lower = any(c.islower() for c in line)
+        if has_upper == has_lower or len(_CASE_WORD.findall(line)) < 2:
+            continue  # mixed case (or no letters, or one word): as written
+        lines[k] = _recase_line(line, upper=has_upper, rare=rare)
+    return "\n".join(lines)
