@@ -248,7 +248,8 @@ GENERIC_FACILITY_WORDS = CLINICAL_WORDS | frozenset(
     university teaching county state city public private mental behavioral occupational physical sports women's
     children's childrens women children veterans pain sleep wound heart lung kidney liver eye dental spine breast
     cancer care health medical surgical outpatient inpatient walk-in walk satellite affiliated academic tertiary
-    primary specialty specialist specialists group practice partners associates physicians center centre
+    primary specialty specialist specialists group practice partners associates physicians center centre day
+    multiparametric multiplanar dynamic functional diffusion perfusion volumetric prostate cardiac breast
     institute system network services labs laboratory hospital hospitals clinic clinics diagnostics
     """.split()
 )
@@ -326,7 +327,7 @@ _TITLE_PRE = re.compile(
     r"tech|technologist|sonographer|physician|doctor|md|surgeon|ordering|attending physician|referring physician|"
     r"dictated|transcribed|reader|reading radiologist|interpreted by|verified by|cc to|copy to|"
     r"performed by|requested by|ordered by|approved by|electronically signed by|rad|radiologist)"
-    r"(?:(?<=pt|mr|ms|dr|mx)\.|(?<=mrs|drs)\.|(?<=prof)\.)?:?\s*)$"
+    r"(?:(?<=pt|mr|ms|dr|mx)\.|(?<=mrs|drs)\.|(?<=prof)\.)?:?[ \t]*)$"
 )
 # Weaker context: a lexicon name (not an unknown word) after it is a person ("discussed with Okafor").
 _WEAK_PRE = re.compile(r"(?i:\b(?:with|d/w|w/|to|by|and|from)\s+)$|(?:^|\n)[ \t]*$")
@@ -925,7 +926,7 @@ RULES: dict[str, list[Rule]] = {
         ),
         Rule(
             "relative's name",
-            rf"(?i:\b{_RELATION}(?:'s name is|,? named|,? called)?)(?:,? |: ?| \(|, )(?P<n>{NAME_CAPS}|{NAME})",
+            rf"(?i:\b{_RELATION}(?:'s name is|,? named|,? called)?)(?:,? |: ?|, )(?P<n>{NAME_CAPS}|{NAME})",
             0.7,
             "n",
             lambda t, s, e: plausible_name(t, s, e) or _lone_relative_name(t, s, e),
@@ -1658,7 +1659,7 @@ def keep_ner(
     tokens = [w for w in _WORD.findall(span) if len(w) > 1]  # "M.D." is no name
     if not tokens or text[end : end + 1] == ":":
         return False
-    if entity == "PERSON" and (
+    if entity in ("PERSON", "LOCATION") and (
         _EPONYM_NEXT.match(text[end : end + 40]) or fold(_WORD.findall(span)[-1]) in _EPONYM_WORDS
     ):
         return False  # "Mickey Mouse sign", "Hampton hump", "Shenton line": eponyms
@@ -1818,7 +1819,9 @@ def build_recognizers(allow_words: Iterable[str] = (), rarity: WordRarity | None
 # "MRN#0045"): a span must cover the identifier only.
 _LEAD_LABEL = re.compile(
     rf"^(?:(?i:(?:dr|drs|mr|mrs|ms|miss|mx|prof|doctor|at|on|@|by|the|of|from|to|in|and|dated?|time|pcp|signed|"
-    rf"tech|with|d/w|pt|patient|name|per|cc|around|approx|since|until|{_ID_LABEL})(?=[\s:#=.]|\Z)\.?(?=[\s:#=]|\Z)"
+    rf"tech|with|d/w|pt|patient|name|per|cc|around|approx|since|until|nurse|sister|matron|charge|radiographer|"
+    rf"sonographer|registrar|consultant|midwife|physiotherapist|nok|next of kin|kin|{_ID_LABEL})"
+    rf"(?=[\s:#=.]|\Z)\.?(?=[\s:#=]|\Z)"
     rf"\s*(?:number|no\.?|#)?"
     rf"\s*[:#=]?\s*)|[,:;#=\s]+)+"
 )
@@ -1831,7 +1834,14 @@ _DATE_JOIN = re.compile(
 )
 _PERSON_JOIN = re.compile(r"\s+(?:and|&|with|to|or)\s+|\s*\n\s*")
 _DATE_EDGE_KEEP = frozenset("am pm a.m. p.m. noon midnight hrs hours hr h o'clock of the".split())
-_HOSPITAL_LEAD = re.compile(r"(?:(?:From|At|To|In|Via|Outside|Seen at|Transferred from|Referred from) )+")
+_HOSPITAL_LEAD = re.compile(
+    r"(?:(?:From|At|To|In|Via|Outside|Seen at|Transferred from|Referred from|(?i:radiology )?(?i:report|study|exam)"
+    r"(?: from)?(?: -)?) )+"
+)
+# A department, meeting or section after a facility's name: "X Hospital - Radiology", "X Hospital MDT".
+_HOSPITAL_TAIL = re.compile(
+    r"(?:\s+[-–]\s+(?i:radiology|imaging|medical imaging|department of radiology|x-ray)|\s+MDT)+$"
+)
 _DATE_PART = re.compile(rf"\d|{MON}|\b{WEEKDAY}")
 _TRIM_ENTITIES = frozenset({"PERSON", "DATE_TIME", "MEDICAL_ID", "PHONE_NUMBER", "AGE_OVER_89", "LOCATION"})
 
@@ -1841,7 +1851,9 @@ def trim_span(text: str, start: int, end: int, entity: str) -> list[tuple[int, i
     date-and-time span split at its "at"/"@". Returns [] when nothing of an identifier is left."""
     if entity == "HOSPITAL":
         m = _HOSPITAL_LEAD.match(text, start, end)
-        return [(m.end(), end)] if m and m.end() < end else [(start, end)]
+        s = m.end() if m and m.end() < end else start
+        t = _HOSPITAL_TAIL.search(text, s, end)
+        return [(s, t.start() if t and t.start() > s else end)]
     if entity not in _TRIM_ENTITIES:
         return [(start, end)]
     span = text[start:end]
