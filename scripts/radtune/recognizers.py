@@ -2123,6 +2123,8 @@ def complete_spans(text: str, results: list[Any]) -> list[Any]:
 # text (the same length, so every span maps back unchanged): in a line with no lower-case letter, or none upper-case,
 # each word is rewritten as mixed-case text would have it, from vocabulary alone:
 #   - English and clinical words in lower case ("CHEST" -> "chest"), a line's first word capitalised (upper lines);
+#   - a facility's name capitalised: the words before a facility ending ("SAND HOLLOW RURAL HEALTH CLINIC", "kowhai
+#     ward"), back to a cue word ("from", "at"), a label or a gap;
 #   - titles capitalised ("DR" -> "Dr"), months and weekdays capitalised;
 #   - words that are no English word: capitalised when they are a known given or family name of four letters or more,
 #     or have five letters or more and are rare across the corpus's patients ("OKAFOR" -> "Okafor"); else left in
@@ -2131,6 +2133,19 @@ def complete_spans(text: str, results: list[Any]) -> list[Any]:
 #     capitalised only next to another name word.
 # Mixed-case lines are left as they are. The anonymized output is always cut from the original text.
 _TITLES = frozenset("dr drs mr mrs ms miss mx prof sr sister st".split())
+# Words after which a facility's name ends, and words a facility's name does not reach back over.
+FACILITY_ENDINGS = frozenset(
+    """
+    hospital hospitals infirmary clinic clinics centre center practice surgery station lodge manor home living nursing
+    service team medicine ward unit care institute associates partners imaging radiology diagnostics health healthcare
+    """.split()
+)
+_FACILITY_STOP = frozenset(
+    """
+    from at to by in on the with and outside study report referrer referring requested requesting location loc gp
+    source seen films film exam of for via transferred resident lives dated compared comparison prior previous
+    """.split()
+)
 # Words of facility names, title-cased in a capital line so that the facility rules see "Base Hospital".
 FACILITY_WORDS = frozenset(
     """
@@ -2157,8 +2172,8 @@ def _recase_line(line: str, upper: bool, rare: Callable[[str], bool]) -> str:
             kinds.append("title")
         elif w in _CALENDAR:
             kinds.append("calendar")
-        elif upper and w in FACILITY_WORDS:
-            kinds.append("title")  # "BASE HOSPITAL" -> "Base Hospital": facility names keep their capitals
+        elif w in FACILITY_WORDS:
+            kinds.append("facility")
         elif w in CLINICAL_WORDS or w in NER_STOPWORDS:
             kinds.append("word")
         elif w in RECORD_WORDS:
@@ -2171,9 +2186,28 @@ def _recase_line(line: str, upper: bool, rare: Callable[[str], bool]) -> str:
             kinds.append("lexword")  # "KIM", "LEE" - or "RIS", "LOC": a name only beside another name word
         else:
             kinds.append("acronym")
+    # A facility's name: the words before a facility ending, back to a cue word, a label or a gap, are one name
+    # ("SAND HOLLOW RURAL HEALTH CLINIC", "lone pine assisted living", "KOWHAI WARD").
+    for i, m in enumerate(words):
+        if kinds[i] != "facility" or fold(m.group()) not in FACILITY_ENDINGS:
+            continue
+        j = i
+        while j > 0 and i - j < 5 and line[words[j - 1].end() : words[j].start()] in (" ", "-"):
+            w = fold(words[j - 1].group())
+            hyphened = line[words[j - 1].start() - 1 : words[j - 1].start()] == "-"  # "WALK-IN"
+            if w in _FACILITY_STOP and not hyphened or w in CLINICAL_WORDS or w in RECORD_WORDS:
+                break
+            if kinds[j - 1] == "calendar":
+                break
+            j -= 1
+        if j < i or kinds[i - 1 if i else i] == "facility":
+            for k in range(j, i + 1):
+                kinds[k] = "title"
     out = list(line)
     for i, (m, kind) in enumerate(zip(words, kinds, strict=True)):
         tok = m.group()
+        if kind == "facility":
+            kind = "word"  # a facility word outside a facility name ("the hospital", "MEDICAL HISTORY")
         if kind == "lexword":
             near = [kinds[j] for j in (i - 1, i + 1) if 0 <= j < len(kinds)]
             gaps = [line[words[j].end() : words[j + 1].start()] for j in (i - 1, i) if 0 <= j < len(words) - 1]
