@@ -210,15 +210,24 @@ class Deidentifier:
         words = ner_word_forms(span)
         return span.strip().lower() not in self.allow and not (words and all(w in self.allow_words for w in words))
 
-    def _analyze(self, text: str, artifacts: Any) -> list[Any]:
-        results = self.analyzer.analyze(
-            text,
-            language=LANG,
-            entities=ENTITIES,
-            nlp_artifacts=artifacts,
-            score_threshold=self.analyzer_threshold,
-        )
-        found = merge_overlaps(trim_results(text, [r for r in results if self._keep(text, r)]))
+    def _analyze(self, text: str, artifacts: Any, original: str | None = None) -> list[Any]:
+        """Detections in `text` (the case-restored copy the NER read); with `original` (the text as written, same
+        length) the rules also run on it, so a capital name a frame finds as written ("REPORTED BY NIGEL BLACKWOOD")
+        is kept though its restored case hides it."""
+        results = []
+        for version in [text] if original in (None, text) else [text, original]:
+            results += [
+                r
+                for r in self.analyzer.analyze(
+                    version,
+                    language=LANG,
+                    entities=ENTITIES,
+                    nlp_artifacts=artifacts,
+                    score_threshold=self.analyzer_threshold,
+                )
+                if self._keep(version, r)
+            ]
+        found = merge_overlaps(trim_results(text, results))
         return merge_overlaps(complete_spans(text, found))
 
     def analyze_batch(self, texts: Sequence[str], groups: Sequence[Any] | None = None) -> list[list[Any]]:
@@ -235,7 +244,7 @@ class Deidentifier:
         )
         t0 = last = time.monotonic()
         for done, (i, (_, artifacts)) in enumerate(zip(todo, stream, strict=True), 1):
-            out[i] = self._analyze(cased[i], artifacts)
+            out[i] = self._analyze(cased[i], artifacts, texts[i])
             now = time.monotonic()
             if now - last >= self.progress_every or done == len(todo) and now - t0 >= self.progress_every:
                 last = now  # counts and rates only: never text
@@ -246,9 +255,9 @@ class Deidentifier:
         """Detections for one text, spaCy run on it alone (the unbatched path; used by the speed bench)."""
         if not text or not text.strip():
             return []
-        text = restore_case(text, self.rarity.rare)
-        artifacts = self.nlp_engine.process_text(text, LANG)
-        return self._analyze(text, artifacts)
+        cased = restore_case(text, self.rarity.rare)
+        artifacts = self.nlp_engine.process_text(cased, LANG)
+        return self._analyze(cased, artifacts, text)
 
     def anonymize(self, text: str, results: list[Any]) -> tuple[str, Counter]:
         """Replace each detection by its typed placeholder; returns the text and counts per placeholder type."""

@@ -75,7 +75,7 @@ NAME_CAPS = rf"{_UPW}(?: {_UPW}){{1,3}}\b(?!\.\w)"
 # A name in a role frame: words, initials ("J. K."), particles ("van der", "bin"), or bare initials "A.B.".
 _PARTICLE = (
     r"(?:van|von|der|den|de|da|di|del|della|dos|das|do|du|le|la|bin|binti|ibn|bint|al|el|ben|ter|ten|abu|zu|zur|"
-    r"dei|degli|ab|ap|ni|nic|ua|ó)"
+    r"dei|degli|ab|ap|ni|nic|ua|ó|op)"
 )
 NAME_FRAME = (
     rf"(?:(?:[A-Z]\.){{2,3}}|(?:(?:{NAME_TOKEN}|{INITIAL}|[A-Z])(?: {_PARTICLE})* ){{0,3}}"
@@ -831,8 +831,9 @@ RULES: dict[str, list[Rule]] = {
         ),
         Rule(
             "patient-name header field",
-            r"(?im)^[ \t]*(?:patient(?:'s)?(?: full)? name|pt\.? name|patient|name|surname|family name|last name|"
-            r"forenames?|forename\(s\)|first names?|given names?|middle names?|next of kin|nok|kin)[ \t]*:[ \t]*"
+            r"(?im)(?:^|[ \t]{2,}|\t|\|)[ \t]*(?:patient(?:'s)?(?: full)? name|pt\.? name|patient|name|surname|"
+            r"family name|last name|forenames?|forename\(s\)|first names?|given names?|middle names?|next of kin|nok|"
+            r"kin)(?:[ \t]*:|\t)[ \t]*"
             r"(?P<n>[^\W\d_][^\n\d:;|]{0,60}?)"
             r"(?=[ \t]{2,}|[ \t]*$|[ \t]*\||[ \t]+\(|,?[ \t]+(?i:mrn|dob|pid|sex|age|acc)\b)",
             0.85,
@@ -1374,7 +1375,9 @@ _CLINICAL_ACRONYMS = frozenset("ap pa ct mr us xr cxr lat ll rl lr iv im po".spl
 
 
 def _transcription_initials(text: str, start: int, end: int) -> bool:
-    return fold(text[start:end]) not in _CLINICAL_ACRONYMS and not is_word(fold(text[start:end]))
+    """ "RS:tra", "KP/ho": the author's and the typist's initials; not "AP/lat"."""
+    line = text[start - 5 if start >= 5 else 0 : end + 6]
+    return not any(fold(w) in _CLINICAL_ACRONYMS for w in re.findall(r"[A-Za-z]+", line[line.rfind("\n") + 1 :])[:1])
 
 
 RULES["STREET_ADDRESS"] += [
@@ -1947,6 +1950,7 @@ def _date_edges(text: str, s: int, e: int) -> tuple[int, int]:
 # HOSPITAL grows to the left over capitalised words that are not generic facility or clinical words ("Kilbride
 #   Valley Medical Centre" when only "Valley Medical Centre" was found), and over "St."/"Saint"/"Mount"; not over an
 #   English word that opens the sentence ("Outside Valley Imaging"), nor over capitals (acronyms, headers).
+#   A name followed by its own initials in parentheses ("Harold Rushleywick (HGR)") grows over them.
 # STREET_ADDRESS grows to the right over a unit ("Apt 4B", "Suite 210", "Flat 3", "Unit 7").
 # Everything here is vocabulary and shape, not a phrasing of any corpus: the same rule applies to every recognizer's
 # spans, the spaCy NER's included.
@@ -2089,6 +2093,13 @@ def _grow_hospital(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_INITIALS_AFTER = re.compile(r" ?\((?P<i>[A-Z]{2,4})\)")
+
+
+def _initials_of(name: str) -> str:
+    return "".join(w[0].upper() for w in re.findall(r"[^\W\d_][\w'’-]*", name) if w[0].isupper() or len(w) > 3)
+
+
 def _drop_clinical_tail(text: str, s: int, e: int) -> int:
     """A name span that swallowed the clinical word after it ("Dr. Moran Left lower lobe") ends before it."""
     while True:
@@ -2107,6 +2118,10 @@ def complete_spans(text: str, results: list[Any]) -> list[Any]:
         s, e = r.start, r.end
         if r.entity_type == "PERSON":
             s, e = _grow_person(text, s, _drop_clinical_tail(text, s, e))
+            m = _INITIALS_AFTER.match(text, e)
+            own = _initials_of(text[s:e])
+            if m and own.startswith(m.group("i")[0]) and m.group("i")[-1] in own:
+                e = m.end("i")  # "Harold Rushleywick (HGR)": the name's own initials
         elif r.entity_type == "HOSPITAL":
             s, e = _grow_hospital(text, s, e)
         elif r.entity_type == "STREET_ADDRESS":
