@@ -637,3 +637,72 @@ def test_a_lone_capitalised_non_english_word_mid_sentence_is_a_name_only_when_ra
     assert scanner.spans(text) == []
     rarity.count([text])  # too few patients to tell
     assert scanner.spans(text) == []
+
+
+# ---- case restoration and the formats of other English-speaking countries and record systems ----------------------
+@pytest.mark.parametrize(
+    "text, restored",
+    [
+        ("REPORTED BY ADAEZE OKONKWO-BELL ON 3 MAY", "Reported by Adaeze Okonkwo-Bell on 3 May"),
+        ("CT CHEST: NO ACUTE PE. RUL NODULE 4 MM.", "Ct chest: no acute pe. rul nodule 4 mm."),
+        ("OUTSIDE FILMS FROM SAND HOLLOW RURAL HEALTH CLINIC", "Outside films from Sand Hollow Rural Health Clinic"),
+        ("discussed with dr ngozikaeze at the bedside", "discussed with Dr Ngozikaeze at the bedside"),
+        ("MRN A1234567 PID|1||X99^^^MR", "MRN A1234567 PID|1||X99^^^MR"),  # codes and record labels stay
+        ("Mixed Case Line STAYS as it is", "Mixed Case Line STAYS as it is"),
+    ],
+)
+def test_case_restoration_of_capital_and_lower_case_lines(text, restored):
+    assert recognizers.restore_case(text, lambda w: True) == restored
+    assert len(recognizers.restore_case(text)) == len(text)
+
+
+def test_recurring_capital_abbreviations_stay_capitals():
+    assert recognizers.restore_case("MR LSPINE WO CONTRAST", lambda w: False) == "Mr LSPINE wo contrast"
+
+
+@pytest.mark.parametrize(
+    "text, secrets",
+    [
+        ("REPORTED BY ADAEZE OKONKWO-BELL ON 3 MAY 2021", ["ADAEZE", "OKONKWO"]),
+        ("DISCUSSED WITH DR TEMITOPE ADEYEMI-COLE AT 1430", ["TEMITOPE", "ADEYEMI"]),
+        ("OUTSIDE FILMS FROM SAND HOLLOW RURAL HEALTH CLINIC REVIEWED", ["SAND HOLLOW"]),
+        ("Address: Flat 2/1, 14 Kilbride Wynd, Paisley PA2 7QT", ["Kilbride Wynd", "PA2 7QT"]),
+        ("Lives at 22 Wattle Parade, Dubbo NSW 2830.", ["Wattle", "NSW 2830"]),
+        ("Home: 5 Sraid Mhor, Ennis, Co. Clare V95 H2X7", ["V95 H2X7"]),
+        ("Mailing: 77 Rue Tache, Gatineau QC J8Y 3B2", ["J8Y 3B2"]),
+        ("Please page on bleep 4471 or call (02) 9382 4410.", ["4471", "9382"]),
+        ("Hosp No: KQ4471023    Unit No. 00-44-71", ["KQ4471023", "00-44-71"]),
+        ("IHI: 8003 6012 3456 7890", ["8003"]),
+        ("Seen in clinic on 28/10 and again on 14.3 study.", ["28/10", "14.3"]),
+        ("Results phoned at 02.20 and again at 7:12p.", ["02.20", "7:12p"]),
+        ("Name: Okafor, Ngozi  (97 yrs)  MRN 1234567", ["97 yrs"]),
+        ("Pt: Adeyemi, Bola  DOB 3/4/1926 (98)  MRN 7654321", ["98)"]),
+        ("Imaging at University Hospital Tregarrow was reviewed.", ["Tregarrow"]),
+        ("GP: Dr Ama Mensah, Kilbride Road Surgery", ["Kilbride Road Surgery"]),
+        ("Transferred from Cicely Okafor Ward overnight.", ["Cicely Okafor Ward"]),
+        ("PID|1||A4471^^^MRN||OKAFOR^NGOZI||19400101|F|||12 Ash Rd^^Leeds^^LS6 2AB||0113 496 0000", ["Ash Rd", "0113"]),
+        ("PV1|1|I|KESTREL^12||||4471^MENSAH^AMA^^^DR", ["KESTREL", "MENSAH", "4471"]),
+        ("MSH|^~\\&|RIS|KILBRIDEGH|PACS|KILBRIDEGH|20210101||ORU^R01", ["KILBRIDEGH"]),
+        ("Dictated by Ama Mensah 3/4/21\nAM:tkw", ["AM:", "tkw"]),
+        ("Reported: Dr Ama Kwarteng-Mensah (AKM) 12/01/2021", ["AKM"]),
+        ("Surname: OKONKWO    Forename(s): Chidinma", ["OKONKWO", "Chidinma"]),
+    ],
+)
+def test_other_countries_formats_capital_reports_and_record_fields(engine, text, secrets):
+    out = _out(engine, text)
+    assert all(s not in out for s in secrets), out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stroke Unit and Burns Unit reviewed; admitted to the Acute Medical Unit.",
+        "CT CHEST WITH CONTRAST: NO ACUTE PULMONARY EMBOLISM. THE HOSPITAL COURSE WAS UNEVENTFUL.",
+        "EF: 55 %. BP: 120/80. SUV: 4.2. Time: noon.",
+        "Motor 4/5. Weber classification: type B fracture of the fibula.",
+        "Hodgkin lymphoma, Ann Arbor stage IIA; Ottawa rules positive.",
+        "Technique: Multiparametric MRI of the prostate at 3 T.",
+    ],
+)
+def test_formats_and_case_restoration_leave_clinical_text(engine, text):
+    assert _out(engine, text) == text

@@ -2097,7 +2097,7 @@ _INITIALS_AFTER = re.compile(r" ?\((?P<i>[A-Z]{2,4})\)")
 
 
 def _initials_of(name: str) -> str:
-    return "".join(w[0].upper() for w in re.findall(r"[^\W\d_][\w'’-]*", name) if w[0].isupper() or len(w) > 3)
+    return "".join(w[0].upper() for w in re.findall(r"[^\W\d_][\w'’]*", name) if w[0].isupper() or len(w) > 3)
 
 
 def _drop_clinical_tail(text: str, s: int, e: int) -> int:
@@ -2147,7 +2147,7 @@ def complete_spans(text: str, results: list[Any]) -> list[Any]:
 #   - a known name that is also an English word ("ROSE", "HUNTER"), or has three letters ("KIM", but also "RIS"),
 #     capitalised only next to another name word.
 # Mixed-case lines are left as they are. The anonymized output is always cut from the original text.
-_TITLES = frozenset("dr drs mr mrs ms miss mx prof sr sister st".split())
+_TITLES = frozenset("dr drs mrs miss mx prof sr sister st".split())  # not "MR", "MS": MR imaging, multiple sclerosis
 # Words after which a facility's name ends, and words a facility's name does not reach back over.
 FACILITY_ENDINGS = frozenset(
     """
