@@ -647,7 +647,7 @@ def test_a_lone_capitalised_non_english_word_mid_sentence_is_a_name_only_when_ra
         ("CT CHEST: NO ACUTE PE. RUL NODULE 4 MM.", "Ct chest: no acute pe. rul nodule 4 mm."),
         ("OUTSIDE FILMS FROM SAND HOLLOW RURAL HEALTH CLINIC", "Outside films from Sand Hollow Rural Health Clinic"),
         ("discussed with dr ngozikaeze at the bedside", "discussed with Dr Ngozikaeze at the bedside"),
-        ("MRN A1234567 PID|1||X99^^^MR", "MRN A1234567 PID|1||X99^^^MR"),  # codes and record labels stay
+        ("MRN A1234567 PID|1||X99^^^RIS", "MRN A1234567 PID|1||X99^^^RIS"),  # codes and record labels stay
         ("Mixed Case Line STAYS as it is", "Mixed Case Line STAYS as it is"),
     ],
 )
