@@ -31,6 +31,7 @@ def timed(fn):
 
 def baseline_loop(d: Deidentifier, texts: list[str]) -> list[str]:
     """The plain way: analyze + anonymize each text on its own (spaCy called once per text)."""
+    d.rarity.count(texts)  # word rarity across the corpus, as the batched path counts it (recognizers.WordRarity)
     out = []
     for text in texts:
         if not text.strip():
