@@ -686,6 +686,11 @@ def test_recurring_capital_abbreviations_stay_capitals():
         ("Dictated by Ama Mensah 3/4/21\nAM:tkw", ["AM:", "tkw"]),
         ("Reported: Dr Ama Kwarteng-Mensah (AKM) 12/01/2021", ["AKM"]),
         ("Surname: OKONKWO    Forename(s): Chidinma", ["OKONKWO", "Chidinma"]),
+        ("Queries to reading.room@kilbride.gov.au please.", ["reading.room", "kilbride.gov.au"]),
+        ("WEB: HTTPS://PACS.KILBRIDE.NHS.UK/STUDY/4471", ["KILBRIDE", "4471"]),
+        ("Key images: pacs.kilbride.hse.ie/reports/4471", ["kilbride"]),
+        ("Brought in from a nursing home in Punxsutawney with a fall.", ["Punxsutawney"]),
+        ("Lives in Ennistymon, Co. Clare.", ["Ennistymon", "Clare"]),
     ],
 )
 def test_other_countries_formats_capital_reports_and_record_fields(engine, text, secrets):
@@ -702,6 +707,7 @@ def test_other_countries_formats_capital_reports_and_record_fields(engine, text,
         "Motor 4/5. Weber classification: type B fracture of the fibula.",
         "Hodgkin lymphoma, Ann Arbor stage IIA; Ottawa rules positive.",
         "Technique: Multiparametric MRI of the prostate at 3 T.",
+        "Seen in Emergency and in Hope of recovery; admitted in Radiology.",
     ],
 )
 def test_formats_and_case_restoration_leave_clinical_text(engine, text):

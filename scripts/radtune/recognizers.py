@@ -1523,6 +1523,38 @@ RULES["HOSPITAL"] += [
         ("a", "b", "c"),
     ),
 ]
+
+
+def _known_place(text: str, start: int, end: int) -> bool:
+    """A GeoNames place that is no English, clinical or calendar word ("in Punxsutawney"; not "in Hope")."""
+    words = [fold(w) for w in text[start:end].split()]
+    return (
+        fold(text[start:end]) in place_lexicon()
+        and not any(w in CLINICAL_WORDS or w in DEPARTMENT_WORDS or w in _CALENDAR or is_word(w) for w in words)
+        and not _EPONYM_NEXT.match(text[end : end + 40])
+    )
+
+
+RULES["EMAIL_ADDRESS"] = [
+    # Presidio's own e-mail recognizer checks the domain against its public-suffix snapshot and misses some
+    # ("...@sa.gov.au"); an address shape is an identifier whatever its suffix.
+    Rule("e-mail address", r"(?<![\w.+-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b", 0.8),
+]
+RULES["LOCATION"] += [
+    Rule(
+        "known place after in/from/near",
+        rf"(?i:\b(?:in|from|near))\s+(?P<l>[{UP}][{LO}'’-]+(?: [{UP}][{LO}'’-]+)?)(?![\w'’-])",
+        0.6,
+        "l",
+        check=lambda t, s, e: _known_place(t, s, e),
+    ),
+    Rule(
+        "Irish county",
+        r"\b(?:Co\.|County) (?:[A-Z][a-z]+)\b",
+        0.65,
+        check=lambda t, s, e: fold(t[s:e].split()[-1]) in place_lexicon(),
+    ),
+]
 RULES["PERSON"] += [
     Rule(
         "HL7 XCN name after its id",
@@ -1800,12 +1832,13 @@ def build_recognizers(allow_words: Iterable[str] = (), rarity: WordRarity | None
         GroupRegexRecognizer(
             "URL",
             [
-                Rule("web address", r"\b(?:https?|ftp)://[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.85),
-                Rule("www address", r"\bwww\.[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.85),
+                Rule("web address", r"\b(?i:https?|ftp)://[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.85),
+                Rule("www address", r"\b(?i:www)\.[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.85),
                 Rule(
                     "bare domain",
                     r"(?<![@\w.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|mil|io|us|uk|ca|au|de|"
-                    r"fr|health|info|biz|co|nhs\.uk|local|lan|internal|corp|intranet|localdomain)(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?(?![\w@])",
+                    r"fr|health|info|biz|co|nhs\.uk|local|lan|internal|corp|intranet|localdomain|ie|nz|za|in|sg|hk|"
+                    r"my|ph|ng|ke|gh|scot|wales|nl|be|ch|at|se|no|dk|fi|it|es|pt|br|mx|jp|kr|cn|tw)(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?(?![\w@])",
                     0.7,
                 ),
             ],
@@ -2195,7 +2228,7 @@ def _recase_line(line: str, upper: bool, rare: Callable[[str], bool]) -> str:
             kinds.append("acronym" if upper else "word")
         elif is_word(w):
             kinds.append("lexword" if (w in first or w in last) and len(w) > 2 else "word")
-        elif (w in first or w in last) and len(w) > 3 or len(w) >= 5 and rare(w):
+        elif (w in first or w in last) and len(w) > 3 or len(w) >= 5 and (rare(w) or w in place_lexicon()):
             kinds.append("name")
         elif w in first or w in last:
             kinds.append("lexword")  # "KIM", "LEE" - or "RIS", "LOC": a name only beside another name word
