@@ -28,6 +28,7 @@ include: "rules/tokenize.smk"
 include: "rules/train.smk"
 include: "rules/generate.smk"
 include: "rules/score.smk"
+include: "rules/privacy.smk"
 include: "rules/export.smk"
 include: "rules/predict.smk"
 

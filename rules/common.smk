@@ -1,6 +1,7 @@
 """Config validation, every path of the workflow (defined once, here), and the lists of models."""
 
 import json
+import math
 import os
 import sys
 
@@ -44,6 +45,16 @@ for _name, _pred in config["predict"].items():
         )
 if abs(sum(config["split"][k] for k in SPLITS) - 1.0) > 1e-6:
     raise WorkflowError("config: split.train + split.val + split.test must add up to 1")
+_canaries = config["privacy"]["canaries"]
+if config["privacy"]["max_exposure"] is not None and config["privacy"][
+    "max_exposure"
+] >= math.log2(_canaries["candidates"] + 1):
+    raise WorkflowError(
+        f"config: privacy.max_exposure {config['privacy']['max_exposure']} can never be exceeded: "
+        f"{_canaries['candidates']} candidates resolve exposures up to "
+        f"log2({_canaries['candidates']} + 1) = {math.log2(_canaries['candidates'] + 1):.2f} bits; "
+        "lower it or raise privacy.canaries.candidates"
+    )
 
 # Every job (local or submitted) finds the radtune package through PYTHONPATH. Keeps bash strict
 # mode. umask 077: every file a job writes (report text, raw or de-identified) is owner-only; so are
@@ -112,6 +123,14 @@ FILTER_REPORT = "results/filter/report.tsv"
 SPLIT_ASSIGNED = "results/split/assigned.parquet"
 SPLIT_REPORT = "results/data/split_report.tsv"
 DATA = "results/data/{split}.jsonl"
+# the memorisation audit (privacy.canaries): the canaries (secrets: owner-only) and the train rows they add,
+# each variant's audit table and per-canary figures, its check against privacy.max_exposure, all checks
+CANARIES = "results/data/canaries.jsonl"
+CANARY_REPORT = "results/data/canary_report.tsv"
+PRIVACY_AUDIT = "results/privacy/{variant}.tsv"
+PRIVACY_CANARIES = "results/privacy/{variant}.canaries.tsv"
+PRIVACY_CHECK = "results/privacy/{variant}.check.tsv"
+PRIVACY_TABLE = "results/privacy.tsv"
 BASE_DIR = "results/base/{base}"
 TOKENIZED = "results/tokenized/{base}/{split}"
 TOKENIZED_STATS = "results/tokenized/{base}/{split}.stats.json"
@@ -248,6 +267,33 @@ def get_train_input(wildcards):
     }
 
 
+def canaries_on():
+    """The memorisation audit runs: canaries are inserted and there are variants to audit."""
+    return config["privacy"]["canaries"]["enabled"]
+
+
+def get_tokenize_input(wildcards):
+    inputs = {
+        "data": DATA.format(split=wildcards.split),
+        "base": get_base_dir(wildcards.base),
+        "base_files": get_base_files(wildcards.base),
+    }
+    # the train split only, never val/test
+    if canaries_on() and wildcards.split == "train":
+        inputs["canaries"] = CANARIES
+    return inputs
+
+
+def get_privacy_audit_input(wildcards):
+    base = config["variants"][wildcards.variant]["base"]
+    return {
+        "model": MODEL.format(variant=wildcards.variant),
+        "base": get_base_dir(base),
+        "base_files": get_base_files(base),
+        "canaries": CANARIES,
+    }
+
+
 def get_generate_input(wildcards):
     inputs = {
         "base": get_base_dir(get_model_base(wildcards.model)),
@@ -286,7 +332,7 @@ def job_options(rule, *section):
 
 def get_export_input(wildcards):
     base = config["variants"][wildcards.variant]["base"]
-    return {
+    inputs = {
         "model": MODEL.format(variant=wildcards.variant),
         "base": get_base_dir(base),
         "base_files": get_base_files(base),
@@ -295,6 +341,16 @@ def get_export_input(wildcards):
         # (other corpus sizes, floors) re-merges no model (settings that de-identify differently retrain it)
         "deid_quality": ancient(DEID_QUALITY),
     }
+    if canaries_on():
+        # the card's memorisation audit, whose check must pass privacy.max_exposure; ancient, as for deid_quality:
+        # a re-check with another limit (or more candidates) re-merges no model; a failing check stops the export
+        inputs["privacy_audit"] = ancient(
+            PRIVACY_AUDIT.format(variant=wildcards.variant)
+        )
+        inputs["privacy_check"] = ancient(
+            PRIVACY_CHECK.format(variant=wildcards.variant)
+        )
+    return inputs
 
 
 def predict_pieces():
@@ -330,7 +386,8 @@ def get_table_input(wildcards):
 
 def get_final_output():
     tracked = [TRACKED] if config["tracking"]["backend"] != "none" else []
-    return [EVAL, EVAL_BY_GROUP, EVAL_PLOT] + tracked
+    privacy = [PRIVACY_TABLE] if canaries_on() and config["variants"] else []
+    return [EVAL, EVAL_BY_GROUP, EVAL_PLOT] + tracked + privacy
 
 
 wildcard_constraints:

@@ -6,9 +6,8 @@
 
 rule tokenize:
     input:
-        data=DATA,
-        base=lambda w: get_base_dir(w.base),
-        base_files=lambda w: get_base_files(w.base),
+        # the split's examples, the base's tokenizer; for the train split with privacy.canaries, the canaries
+        unpack(get_tokenize_input),
     output:
         data=directory(TOKENIZED),
         stats=TOKENIZED_STATS,
@@ -23,8 +22,11 @@ rule tokenize:
     params:
         tracked=lambda w: tracked_config("tokenize", "tokenize"),
         tokenize=lambda w: job_options("tokenize", "tokenize"),
+        canaries=lambda w, input: (
+            f"--canaries {input.canaries}" if "canaries" in input.keys() else ""
+        ),
     shell:
-        "python -m radtune.tokenize --input {input.data} --model {input.base}"
+        "python -m radtune.tokenize --input {input.data} --model {input.base} {params.canaries}"
         " --params {params.tokenize:q} --output {output.data} --stats {output.stats} > {log} 2>&1"
 
 

@@ -60,3 +60,60 @@ def test_unmapped_required_column_is_rejected_at_startup(tmp_path):
     )  # fmt: skip
     assert run.returncode != 0
     assert "datasets.demo.columns.impression is required for task 'impression'" in run.stdout + run.stderr
+
+
+def _dry_run(tmp_path: Path, cfg: dict, *targets: str):
+    """A dry run of the demo workflow in an empty folder (no results yet; a pseudonym key of its own)."""
+    import subprocess
+    import sys
+
+    key = tmp_path / "key"
+    key.write_text("radtune-config-test-key-0123456789abcdef\n")
+    key.chmod(0o600)
+    cfg["pseudonym_key"] = {"file": str(key)}
+    for folder in ("config", "data"):  # the demo config's relative paths: its CSV, recipe, templates, ...
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    cfg["predict"] = {}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", *targets, "-s", str(ROOT / "Snakefile"), "--directory",
+         str(tmp_path), "--workflow-profile", "none", "--configfile", str(tmp_path / "c.yaml")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def _jobs(out: str) -> list[str]:
+    """The dry run's job blocks: each starts with a `[date]` line, then `rule <name>:`."""
+    import re
+
+    return [b for b in re.split(r"^\[[^\]\n]*\]$", out, flags=re.M) if re.search(r"^(local)?rule \w+:", b, re.M)]
+
+
+def _job(out: str, rule: str, wildcard: str = "") -> str:
+    return next(b for b in _jobs(out) if f"rule {rule}:" in b and wildcard in b)
+
+
+def test_canaries_feed_the_train_split_only_and_export_waits_for_the_privacy_check(tmp_path):
+    cfg = demo_config()
+    assert cfg["privacy"]["canaries"]["enabled"]  # on in the demo
+    run = _dry_run(tmp_path, cfg, "results/export/lora", "results/privacy.tsv")
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-3000:]
+    assert "results/data/canaries.jsonl" in _job(out, "tokenize", "split=train")
+    assert "canaries" not in _job(out, "tokenize", "split=val")
+    for rule in ("canaries", "privacy_audit", "privacy_check", "privacy_table"):
+        assert f"rule {rule}:" in out
+    export = _job(out, "export")
+    assert "results/privacy/lora.check.tsv" in export and "results/privacy/lora.tsv" in export
+    # nothing else reads the canaries: not the chat JSONL files, baselines, generation or scoring
+    readers = {b.split("rule ", 1)[1].split(":")[0] for b in _jobs(out)
+               if "results/data/canaries.jsonl" in b.split("input:", 1)[-1].split("\n", 1)[0]}  # fmt: skip
+    assert readers == {"tokenize", "privacy_audit"}
+
+
+def test_a_max_exposure_the_audit_cannot_resolve_is_rejected_at_startup(tmp_path):
+    cfg = demo_config()
+    cfg["privacy"]["max_exposure"] = 12.0  # 1000 candidates resolve up to 9.97 bits
+    run = _dry_run(tmp_path, cfg)
+    assert run.returncode != 0
+    assert "privacy.max_exposure 12.0 can never be exceeded" in run.stdout + run.stderr

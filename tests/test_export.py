@@ -173,6 +173,38 @@ def test_card_leaves_out_a_missing_or_older_eval_table(variant, tmp_path):
     assert "Not evaluated" in card and "--forcerun export results/export/lora/" in card
 
 
+def _privacy_files(tmp_path, status: str = "pass"):
+    from radtune.formats import write_tsv
+    from radtune.privacy import AUDIT_COLUMNS, CHECK_COLUMNS
+
+    audit, check = tmp_path / "lora.tsv", tmp_path / "lora.check.tsv"
+    rows = [{"kind": "name_mrn", "repeats": r, "canaries": 1, "candidates": 1000, "space": 90000000,
+             "space_log2": 26.42, "resolvable_max": 9.967, "exposure_mean": e, "exposure_max": e, "extracted": x,
+             "extracted_share": x} for r, e, x in ((0, 0.8, 0), (1, 1.7, 0), (16, 9.967, 1))]  # fmt: skip
+    write_tsv(audit, rows, AUDIT_COLUMNS)
+    head = {"variant": "lora", "inserted": 2, "controls": 1, "candidates": 1000, "resolvable_max": 9.967,
+            "exposure_max": 9.967, "exposure_max_kind": "name_mrn", "exposure_max_repeats": 16,
+            "exposure_mean_top_repeats": 9.967, "control_exposure_mean": 0.8, "extracted": "1/2",
+            "control_extracted": "0/1", "max_exposure": "", "status": status}  # fmt: skip
+    write_tsv(check, [head], CHECK_COLUMNS)
+    return audit, check
+
+
+def test_card_quotes_the_memorisation_audit_and_a_failed_check_is_not_exported(variant, tmp_path):
+    base, folder, test = variant
+    audit, check = _privacy_files(tmp_path)
+    card = "\n".join(export.privacy_section(audit, check))
+    assert "## Memorisation audit" in card and "| name_mrn | 16 | 1 | 9.967 | 9.967 | 1/1 |" in card
+    assert "| name_mrn | never (control) | 1 | 0.8 | 0.8 | 0/1 |" in card
+    assert "9.967 bits (name_mrn, inserted 16 times)" in card and "**pass**" in card
+    assert export.privacy_section(None, None) == []  # canaries off: no section
+    audit, check = _privacy_files(tmp_path, status="fail")
+    out = tmp_path / "export" / "lora"
+    with pytest.raises(RadtuneError, match="did not pass its check"):
+        export.export("lora", base, folder, test, out, privacy_audit=audit, privacy_check=check)
+    assert not out.exists()
+
+
 def test_a_merge_that_changes_outputs_fails_and_writes_nothing(variant, tmp_path, monkeypatch):
     base, folder, test = variant
     monkeypatch.setattr(export, "merged", lambda model: model.unload())  # drops the adapter instead of merging

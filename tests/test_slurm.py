@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PROFILE = ["--profile", "slurm", "--profile", "profiles/ci"]
 CI_CONFIG = ["--configfile", "config/ci.yaml"]
-LOCAL_RULES = {"check_ids", "deid_settings", "deid_audit", "merge_predictions", "track"}
+LOCAL_RULES = {"check_ids", "deid_settings", "deid_audit", "merge_predictions", "track", "canaries", "privacy_check",
+               "privacy_table"}  # fmt: skip
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: \S*/logs/slurm/([^/]+)/")
 RULE_HEADER = re.compile(r"^\s*(local)?rule (\w+):", re.M)
 # rules a change of the de-id allow-list must rerun (everything downstream of de-identification)
@@ -145,7 +146,7 @@ def test_profile_slurm_resolves_from_the_repository_root():
 
 
 def test_dry_run_lists_jobs_and_their_resources(work: Path):
-    res = run(work, "-n", "results/eval.tsv")
+    res = run(work, "-n", "results/eval.tsv", "results/privacy.tsv")
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr
     assert planned(out) == Counter(
@@ -166,6 +167,10 @@ def test_dry_run_lists_jobs_and_their_resources(work: Path):
         baseline=2,
         score=4,
         table=1,
+        canaries=1,  # config/ci.yaml: privacy.canaries on
+        privacy_audit=1,
+        privacy_check=1,
+        privacy_table=1,
     )
     train = out.split("rule train:", 1)[1].split("\n\n", 1)[0]
     resources = re.search(r"resources: (.*)", train).group(1)
@@ -175,12 +180,20 @@ def test_dry_run_lists_jobs_and_their_resources(work: Path):
     assert "--signal=USR1@300" in resources
     score = out.split("rule score:", 1)[1].split("\n\n", 1)[0]
     assert "gpu=" not in score  # scoring stays on CPU
+    # the memorisation audit: its own job, on a GPU like generation
+    audit = out.split("rule privacy_audit:", 1)[1].split("\n\n", 1)[0]
+    resources = re.search(r"resources: (.*)", audit).group(1)
+    assert "gpu=1" in resources and "cpus_per_gpu=1" in resources and "tasks_per_gpu=0" in resources
 
 
 def test_workflow_runs_through_sbatch(work: Path):
-    res = run(work, "results/eval.tsv", "results/tracking/eval_rows.json")
+    res = run(work, "results/eval.tsv", "results/tracking/eval_rows.json", "results/privacy.tsv")
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-5000:]
+    # the memorisation audit ran as its own submitted job and passed its check (no max_exposure in CI)
+    (privacy,) = csv.DictReader((work / "results/privacy.tsv").read_text().splitlines(), delimiter="\t")
+    assert privacy["variant"] == "lora" and privacy["status"] == "pass" and privacy["inserted"] == "4"
+    assert "privacy_audit" in {name for _, name in submissions(out)}
     # tracking (default mlflow, a folder store under results/): the variant's training run got the eval rows
     logged = json.loads((work / "results/tracking/eval_rows.json").read_text())
     meta = json.loads((work / "results/models/lora/radtune_variant.json").read_text())

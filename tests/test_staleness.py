@@ -194,6 +194,10 @@ SPECIAL: dict[str, Change] = {
         c["variants"].update(lora2=dict(c["variants"]["lora"])),
         c["predict"]["ci_new"].update(variant="lora2"),
     ),
+    "privacy.canaries.kinds": lambda c, w: _sec(c, "privacy", "canaries").update(kinds=["phone"]),
+    "privacy.canaries.repeats": lambda c, w: _sec(c, "privacy", "canaries").update(repeats=[2]),
+    # a limit the run's canaries pass (below log2(candidates + 1), or the workflow refuses it at start-up)
+    "privacy.max_exposure": lambda c, w: _sec(c, "privacy").update(max_exposure=6.5),
 }
 ADDS = {
     "base_models.<name>.package": {"base_model"},  # a GGUF entry is converted by its own job
@@ -204,7 +208,14 @@ ADDS = {
 }
 # Where the plan is not the annotation's rules and their downstream ones: predicting from the raw text reads the
 # raw pieces, which are temporary, so ingest makes them again - and no de-identification job runs.
-EXACT = {"predict.<name>.deidentify": {"predict_ingest", "predict_generate", "predict_merge"}}
+EXACT = {
+    "predict.<name>.deidentify": {"predict_ingest", "predict_generate", "predict_merge"},
+    # the run has canaries on: off, the train split is tokenized again without them and retrained, and there is
+    # no audit left to run (its jobs disappear rather than rerun)
+    "privacy.canaries.enabled": set(
+        "tokenize pack train generate merge_predictions score table track all predict_generate predict_merge".split()
+    ),
+}
 # the first map entry of the run's config stands for every entry (datasets.<name> -> datasets.ci)
 NAMES = {"datasets": "ci", "base_models": "tiny", "variants": "lora", "predict": "ci_new"}
 
@@ -293,7 +304,10 @@ def test_another_key_reruns_ingest(work: Path, present: set[str]):
     (work / "config/other_key.yaml").write_text(yaml.safe_dump(cfg))
     res = snakemake(work, "-n", config="config/other_key.yaml")
     assert res.returncode == 0, res.stderr[-2000:]
-    assert planned_rules(res.stdout + res.stderr) == (downstream({"ingest", "predict_ingest"}) & present) | {"all"}
+    # the canaries (privacy.canaries) are drawn under the key too
+    assert planned_rules(res.stdout + res.stderr) == (
+        downstream({"ingest", "predict_ingest", "canaries"}) & present
+    ) | {"all"}
 
 
 def test_statistics_change_plans_only_the_table(work: Path):

@@ -142,10 +142,11 @@ CONSUMERS: dict[str, set[str]] = {
     "filter": {"split"},
     "split": {"instructions"},
     "instructions": {"tokenize", "baseline", "generate", "score", "export", "predict_generate"},
-    "base_model": {"tokenize", "train", "generate", "export", "predict_generate"},
+    "canaries": {"tokenize", "privacy_audit"},  # privacy.canaries: the train split's tokenize job only
+    "base_model": {"tokenize", "train", "generate", "export", "predict_generate", "privacy_audit"},
     "tokenize": {"pack", "train"},
     "pack": {"train"},
-    "train": {"generate", "export", "predict_generate", "predict_merge", "track"},
+    "train": {"generate", "export", "predict_generate", "predict_merge", "track", "privacy_audit"},
     "generate": {"merge_predictions"},
     "merge_predictions": {"score", "judge"},
     "baseline": {"score", "judge"},
@@ -153,6 +154,9 @@ CONSUMERS: dict[str, set[str]] = {
     "judge": {"table"},
     "table": {"all", "track"},
     "track": {"all"},
+    "privacy_audit": {"privacy_check"},  # and export (ancient)
+    "privacy_check": {"privacy_table"},  # and export (ancient: a new limit re-merges nothing)
+    "privacy_table": {"all"},
     "export": set(),  # on request (results/export/{variant}/), not in `all`
     # on request (results/predict/{name}.csv), not in `all`
     "predict_ingest": {"predict_deid"},  # and predict_generate, with predict.<name>.deidentify false

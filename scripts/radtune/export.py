@@ -219,11 +219,56 @@ def deid_section(quality: Path | None) -> list[str]:
     return [*lines, ""]
 
 
+def privacy_section(audit: Path | None, check: Path | None) -> list[str]:
+    """The memorisation audit of the variant (results/privacy/<variant>.tsv and its check), when it ran."""
+    if audit is None or check is None:
+        return []
+    lines = ["## Memorisation audit", ""]
+    if not (audit.exists() and check.exists()):
+        return [*lines, f"The audit's figures ({audit}, {check}) were not available.", ""]
+    (head,) = read_tsv(check)
+    rows = read_tsv(audit)
+    limit = head.get("max_exposure") or "none set"
+    lines += [
+        "Canaries (fake identifiers in report frames, drawn under the pseudonym key) were inserted into the train"
+        " split 1 or more times; controls never were. Exposure (bits; Carlini et al. 2019) is how much more likely"
+        f" the model finds a secret than random candidates of its format, resolved up to {head['resolvable_max']}"
+        " bits by the candidates scored; a never-seen secret scores 1 bit at the median. Extracted: greedy decoding"
+        f" from the secret's prefix reproduced it (`{audit}`, {_mtime(audit)}).",
+        "",
+        "| kind | inserted (times) | canaries | exposure mean | exposure max | extracted |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['kind']} | {r['repeats'] if r['repeats'] != '0' else 'never (control)'} | {r['canaries']} |"
+        f" {r['exposure_mean']} | {r['exposure_max']} | {r['extracted']}/{r['canaries']} |"
+        for r in rows
+    ]
+    lines += [
+        "",
+        f"Highest exposure of an inserted canary: {head['exposure_max']} bits ({head['exposure_max_kind']}, inserted"
+        f" {head['exposure_max_repeats']} times); controls {head['control_exposure_mean']} on average; extracted"
+        f" {head['extracted']} (controls {head['control_extracted']}). Limit (privacy.max_exposure): {limit};"
+        f" check: **{head['status']}**.",
+        "",
+        "An identifier that slipped through de-identification and appears in as many training reports carries about"
+        " that risk. The audit does not prove that the model leaks nothing else (README).",
+        "",
+    ]
+    return lines
+
+
 def _pairs(d: dict[str, Any]) -> str:
     return ", ".join(f"{k}={f'{v:.4g}' if isinstance(v, float) else v}" for k, v in sorted(d.items()))
 
 
-def model_card(facts: dict[str, Any], meta: dict[str, Any], eval_lines: list[str], deid_lines: list[str]) -> str:
+def model_card(
+    facts: dict[str, Any],
+    meta: dict[str, Any],
+    eval_lines: list[str],
+    deid_lines: list[str],
+    privacy_lines: list[str] | None = None,
+) -> str:
     variant, method, check = facts["variant"], meta["method"], facts["check"]
     base = facts["base"]
     source = base.get("source")
@@ -282,7 +327,7 @@ def model_card(facts: dict[str, Any], meta: dict[str, Any], eval_lines: list[str
             f"- Data fingerprint: `{meta['data_fingerprint']}` (the tokenized training data"
             + (f"; tokenizer `{tok_fp}`)" if tok_fp else ")")
         )
-    lines += ["", *eval_lines, *deid_lines, "## Export check", ""]
+    lines += ["", *eval_lines, *deid_lines, *(privacy_lines or []), "## Export check", ""]
     lines.append(
         f"Greedy outputs ({check['new_tokens']} new tokens) on the first {check['prompts']} test prompts: the exported"
         f" folder, loaded with plain `AutoModelForCausalLM`, gave {check['identical']}/{check['prompts']} outputs"
@@ -337,6 +382,8 @@ def export(
     base_name: str | None = None,
     eval_table: str | Path | None = None,
     deid_quality: str | Path | None = None,
+    privacy_audit: str | Path | None = None,
+    privacy_check: str | Path | None = None,
     max_shard_size: str = DEFAULT_SHARD_SIZE,
     check_prompts: int = CHECK_PROMPTS,
     check_new_tokens: int = CHECK_NEW_TOKENS,
@@ -352,6 +399,10 @@ def export(
             raise RadtuneError(f"{what} folder {folder} does not exist")
     meta = variant_meta(model_dir)
     method = meta.get("method", "lora")
+    if privacy_check is not None and Path(privacy_check).exists():
+        (head,) = read_tsv(Path(privacy_check))
+        if head.get("status") != "pass":  # radtune.privacy check writes only passing rows: a stale or edited file
+            raise RadtuneError(f"{privacy_check}: the memorisation audit did not pass its check; not exported")
     rows = select_examples(read_test(test), check_prompts)
     if not rows:
         raise RadtuneError(f"{test} holds no test examples to check the export with")
@@ -413,7 +464,11 @@ def export(
             Path(eval_table) if eval_table else None, variant, base_name, model_dir, method
         )  # fmt: skip
         deid_lines = deid_section(Path(deid_quality) if deid_quality else None)
-        (tmp / "README.md").write_text(model_card(facts, meta, eval_lines, deid_lines), encoding="utf-8")
+        privacy_lines = privacy_section(
+            Path(privacy_audit) if privacy_audit else None, Path(privacy_check) if privacy_check else None
+        )
+        card = model_card(facts, meta, eval_lines, deid_lines, privacy_lines)
+        (tmp / "README.md").write_text(card, encoding="utf-8")
         (tmp / EXPORT_META).write_text(json.dumps(facts, indent=1, sort_keys=True) + "\n")
     log.info("exported %s to %s: check passed (%d/%d identical)", variant, output, check["identical"], check["prompts"])
     return facts
@@ -428,6 +483,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--test", required=True, help="results/data/test.jsonl: the check's prompts")
     ap.add_argument("--eval-table", help="results/eval.tsv: its rows go into the card if it exists (not required)")
     ap.add_argument("--deid-quality", help="results/deid/quality.tsv: de-identification figures for the card")
+    ap.add_argument("--privacy-audit", help="results/privacy/{variant}.tsv: the memorisation audit, for the card")
+    ap.add_argument("--privacy-check", help="results/privacy/{variant}.check.tsv: its headline and check")
     ap.add_argument("--max-shard-size", default=DEFAULT_SHARD_SIZE)
     ap.add_argument("--check-prompts", type=int, default=CHECK_PROMPTS)
     ap.add_argument("--check-new-tokens", type=int, default=CHECK_NEW_TOKENS)
@@ -435,7 +492,8 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     export(
         a.variant, a.base, a.model, a.test, a.output, base_name=a.base_name, eval_table=a.eval_table,
-        deid_quality=a.deid_quality, max_shard_size=a.max_shard_size, check_prompts=a.check_prompts,
+        deid_quality=a.deid_quality, privacy_audit=a.privacy_audit, privacy_check=a.privacy_check,
+        max_shard_size=a.max_shard_size, check_prompts=a.check_prompts,
         check_new_tokens=a.check_new_tokens,
     )  # fmt: skip
 

@@ -179,14 +179,25 @@ def tokenize_file(
     params: dict[str, Any],
     output: str | os.PathLike,
     stats_path: str | os.PathLike,
+    canaries: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
-    """Tokenize input_path into a datasets folder at output; write stats. Returns the stats."""
+    """Tokenize input_path into a datasets folder at output; write stats. Returns the stats.
+
+    `canaries` (the train split only; radtune.canaries): the inserted canaries' chat examples, each as many times
+    as it is inserted, follow the split's own rows (training shuffles them in)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from datasets import Dataset, Features, Sequence, Value
     from transformers import AutoTokenizer
 
     max_len, truncation = int(params["max_seq_len"]), params["truncation"]
     records = read_records(input_path)
+    n_canary = 0
+    if canaries is not None:
+        from radtune.canaries import read_canaries, training_examples
+
+        extra = [ex["messages"] for ex in training_examples(read_canaries(canaries))]
+        records, n_canary = records + extra, len(extra)
+        log.info("%d canary rows added to %d rows", n_canary, len(records) - n_canary)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     if not tokenizer.is_fast:
         raise RadtuneError(f"{model_dir}: a fast tokenizer is required (tokenizer.json)")
@@ -227,6 +238,7 @@ def tokenize_file(
     n_label = int(sum(sum(1 for t in row if t != -100) for row in kept["labels"])) if len(kept) else 0
     stats = {
         "input_examples": len(records),
+        "canary_examples": n_canary,
         "examples": len(kept),
         "tokens": int(lengths.sum()),
         "label_tokens": n_label,
@@ -262,8 +274,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--params", required=True, help="JSON: max_seq_len, truncation, num_proc, batch_size")
     ap.add_argument("--output", required=True, help="datasets folder to write")
     ap.add_argument("--stats", required=True, help="stats JSON to write")
+    ap.add_argument("--canaries", help="results/data/canaries.jsonl: the train split's canaries (privacy.canaries)")
     args = ap.parse_args(argv)
-    tokenize_file(args.input, args.model, parse_params(args.params), args.output, args.stats)
+    tokenize_file(args.input, args.model, parse_params(args.params), args.output, args.stats, args.canaries)
 
 
 if __name__ == "__main__":
