@@ -691,6 +691,9 @@ def test_recurring_capital_abbreviations_stay_capitals():
         ("Key images: pacs.kilbride.hse.ie/reports/4471", ["kilbride"]),
         ("Brought in from a nursing home in Punxsutawney with a fall.", ["Punxsutawney"]),
         ("Lives in Ennistymon, Co. Clare.", ["Ennistymon", "Clare"]),
+        ("REFERRER: DR A MENSAH  KESTREL BEND PRIMARY CARE", ["KESTREL BEND"]),
+        ("Outside study from Heron Creek Skilled Nursing reviewed.", ["Heron Creek"]),
+        ("Dunmanway General | 12 Bridge St", ["Dunmanway"]),
     ],
 )
 def test_other_countries_formats_capital_reports_and_record_fields(engine, text, secrets):
@@ -708,6 +711,7 @@ def test_other_countries_formats_capital_reports_and_record_fields(engine, text,
         "Hodgkin lymphoma, Ann Arbor stage IIA; Ottawa rules positive.",
         "Technique: Multiparametric MRI of the prostate at 3 T.",
         "Seen in Emergency and in Hope of recovery; admitted in Radiology.",
+        "Under General anaesthesia. In general, stable. Surgeon General guidance followed.",
     ],
 )
 def test_formats_and_case_restoration_leave_clinical_text(engine, text):

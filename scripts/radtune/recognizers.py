@@ -1505,9 +1505,21 @@ RULES["HOSPITAL"] += [
         rf"\b(?:{NAME_TOKEN} ){{1,3}}(?:{STREET_TYPE_WIDE} )?(?:Surgery|Medical Practice|Assisted Living|Nursing "
         rf"Station|Nursing and Rehab(?:ilitation)?(?: Cent(?:er|re))?|Health Service|Multi Purpose Service|Care Home|"
         rf"Rest Home|Retirement (?:Home|Village)|Residential Care|Manor|Lodge|Aged Care|Family Health Team|"
+        rf"Skilled Nursing(?: Facility)?|Internal Medicine|"
         rf"(?:Aboriginal )?Medical Service|Primary Care|Family Medicine|Health Centre|Health Center)\b",
         0.65,
         check=lambda t, s, e: rare_facility(t, s, e) or weak_facility(t, s, e),
+    ),
+    Rule(
+        "a town's general hospital",
+        rf"\b(?P<h>(?:[{UP}][{LO}'’-]+ ){{1,3}}General)"
+        rf"(?=[ \t]*(?:$|\||\(|,|(?:Emergency|Radiology|Hospital|Imaging|ED)\b))",
+        0.6,
+        "h",
+        check=lambda t, s, e: (
+            any(fold(w) in place_lexicon() or not is_word(fold(w)) for w in t[s:e].split()[:-1])
+            and not any(fold(w) in CLINICAL_WORDS | GENERIC_FACILITY_WORDS for w in t[s:e].split()[:-1])
+        ),
     ),
     Rule(
         "ward or unit named after a person or place",
@@ -2186,6 +2198,7 @@ FACILITY_ENDINGS = frozenset(
     """
     hospital hospitals infirmary clinic clinics centre center practice surgery station lodge manor home living nursing
     service team medicine ward unit care institute associates partners imaging radiology diagnostics health healthcare
+    general orthopaedics orthopedics
     """.split()
 )
 _FACILITY_STOP = frozenset(
@@ -2243,7 +2256,9 @@ def _recase_line(line: str, upper: bool, rare: Callable[[str], bool]) -> str:
         while j > 0 and i - j < 5 and line[words[j - 1].end() : words[j].start()] in (" ", "-"):
             w = fold(words[j - 1].group())
             hyphened = line[words[j - 1].start() - 1 : words[j - 1].start()] == "-"  # "WALK-IN"
-            if w in _FACILITY_STOP and not hyphened or w in CLINICAL_WORDS or w in RECORD_WORDS:
+            if w in _FACILITY_STOP and not hyphened or w in RECORD_WORDS:
+                break
+            if w in CLINICAL_WORDS and w not in FACILITY_WORDS:  # "primary" is both
                 break
             if kinds[j - 1] == "calendar":
                 break
