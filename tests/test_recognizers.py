@@ -694,6 +694,8 @@ def test_recurring_capital_abbreviations_stay_capitals():
         ("REFERRER: DR A MENSAH  KESTREL BEND PRIMARY CARE", ["KESTREL BEND"]),
         ("Outside study from Heron Creek Skilled Nursing reviewed.", ["Heron Creek"]),
         ("Dunmanway General | 12 Bridge St", ["Dunmanway"]),
+        ("Kilbride Infirmary\nAdaeze OKONKWO | 12/03/1931 (93y) | MRN 4471", ["Adaeze", "OKONKWO"]),
+        ("PICC INSERTED 3/6 BY RADIOGRAPHER TEMITOPE", ["TEMITOPE"]),
     ],
 )
 def test_other_countries_formats_capital_reports_and_record_fields(engine, text, secrets):
@@ -712,7 +714,13 @@ def test_other_countries_formats_capital_reports_and_record_fields(engine, text,
         "Technique: Multiparametric MRI of the prostate at 3 T.",
         "Seen in Emergency and in Hope of recovery; admitted in Radiology.",
         "Under General anaesthesia. In general, stable. Surgeon General guidance followed.",
+        "PICC INSERTED BY RADIOGRAPHER UNDER FLUOROSCOPY.",
     ],
 )
 def test_formats_and_case_restoration_leave_clinical_text(engine, text):
     assert _out(engine, text) == text
+
+
+def test_a_header_line_before_a_date_is_no_name_when_it_is_an_exam(engine):
+    out = _out(engine, "CT Chest | 12/03/2021 | Routine")
+    assert out == "CT Chest | <DATE> | Routine", out

@@ -1567,7 +1567,41 @@ RULES["LOCATION"] += [
         check=lambda t, s, e: fold(t[s:e].split()[-1]) in place_lexicon(),
     ),
 ]
+
+
+def _header_name(text: str, start: int, end: int) -> bool:
+    """ "Dao HANG | 1931/10/26": a name, not a header ("CT Chest | 2021-01-01"): a known name or a non-English word,
+    no clinical, department, record or facility word."""
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    bad = CLINICAL_WORDS | DEPARTMENT_WORDS | RECORD_WORDS | FACILITY_WORDS | _NAME_NEVER
+    return len(words) >= 2 and not any(w in bad for w in words) and plausible_name(text, start, end)
+
+
+def _role_name(text: str, start: int, end: int) -> bool:
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    first, last = name_lexicon()
+    return not any(w in _NAME_NEVER or w in CLINICAL_WORDS for w in words) and any(
+        w in first or w in last or not is_word(w) for w in words
+    )
+
+
 RULES["PERSON"] += [
+    Rule(
+        "name heading a line before a birth date",
+        r"(?m)^[ \t]*(?P<n>[^\W\d_][\w'’-]*(?:,? ?[^\W\d_][\w'’-]*){1,3})"
+        r"(?=[ \t]*(?:\||[ \t]{2,}|\t)[ \t]*\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4})",
+        0.7,
+        "n",
+        check=_header_name,
+    ),
+    Rule(
+        "capital name after a care role",
+        r"(?i:\b(?:radiographer|sonographer|technologist|tech|nurse|sister|matron|midwife|porter|physio|"
+        r"physiotherapist|chaperone|interpreter|carer|nok|kin))\s+(?P<n>[A-Z][A-Z'’-]{2,}(?: [A-Z][A-Z'’-]{2,})?)\b",
+        0.6,
+        "n",
+        check=_role_name,
+    ),
     Rule(
         "HL7 XCN name after its id",
         r"(?<=[|~])\d{3,}\^(?P<n>[^\W\d_][^|^\n]*\^[^|^\n]*(?:\^[^|^\n]*)?)",
