@@ -62,7 +62,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from radtune.heldout_corpus import KINDS, GoldSpan, Part, render
+from radtune.heldout_corpus import KINDS, GoldSpan, Part, SeededPicker, render
 
 __all__ = ["CORPUS_C_SEED", "KINDS", "GoldSpan", "Part", "generate_corpus_c", "render"]
 
@@ -77,7 +77,6 @@ _MONTHS = "January February March April May June July August September October N
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _ONES = "zero one two three four five six seven eight nine".split()
 _UPPER = "ABCDEFGHJKLMNPRSTUVWXYZ"
-_DIGITS = "0123456789"
 _SLOT = re.compile(r"\{(\w+)\}")
 _ZIP_FIRST = (  # US states by the first digit of their ZIP codes
     "CT MA ME NH NJ RI VT",
@@ -197,7 +196,7 @@ def _number_words(n: int) -> str:
     return "one hundred" + ("" if n == 100 else " and " + _ONES[n - 100])
 
 
-class _Gen:
+class _Gen(SeededPicker):
     """Slot fillers (s_<slot>) and report state; every method returns a list of (text, kind) parts."""
 
     def __init__(self, seed: int) -> None:
@@ -215,19 +214,7 @@ class _Gen:
         self.setting = "cw"
         self.country = "uk"
 
-    # -- helpers
-    def pick(self, seq: Sequence[Any]) -> Any:
-        return seq[self.r.randrange(len(seq))]
-
-    def chance(self, p: float) -> bool:
-        return self.r.random() < p
-
-    def digits(self, n: int) -> str:
-        return "".join(self.pick(_DIGITS) for _ in range(n))
-
-    def letters(self, n: int) -> str:
-        return "".join(self.pick(_UPPER) for _ in range(n))
-
+    # -- helpers (pick, chance, digits, letters): radtune.heldout_corpus.SeededPicker
     def fill(self, frame: str) -> list[Part]:
         parts: list[Part] = []
         for i, piece in enumerate(_SLOT.split(frame)):

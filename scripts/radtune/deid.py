@@ -230,12 +230,14 @@ class Deidentifier:
         found = merge_overlaps(trim_results(text, results))
         return merge_overlaps(complete_spans(text, found))
 
-    def analyze_batch(self, texts: Sequence[str], groups: Sequence[Any] | None = None) -> list[list[Any]]:
+    def analyze_batch(
+        self, texts: Sequence[str], groups: Sequence[Any] | None = None, *, recount: bool = True
+    ) -> list[list[Any]]:
         """Detections for each text (spaCy run over the batch with nlp.pipe), overlaps merged. The batch is the corpus
         whose word rarity the NER filter reads (see recognizers.WordRarity): one patient per text unless `groups`
-        gives each text's patient key; `groups=False`: keep the rarity already counted."""
-        if groups is not False:
-            self.rarity.count(texts, groups or None)
+        gives each text's patient key; `recount=False` keeps the rarity already counted."""
+        if recount:
+            self.rarity.count(texts, groups)
         out: list[list[Any]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t and t.strip()]
         cased = {i: restore_case(texts[i], self.rarity.rare) for i in todo}  # detection reads mixed case
@@ -273,7 +275,7 @@ class Deidentifier:
         patients; default one patient per text). Identical texts are analyzed once (templated normal reports)."""
         self.rarity.count(texts, groups)
         unique = list(dict.fromkeys(t for t in texts if t is not None))
-        detections = self.analyze_batch(unique, groups=False)
+        detections = self.analyze_batch(unique, recount=False)
         done = {t: self.anonymize(t, d) for t, d in zip(unique, detections, strict=True)}
         return [None if t is None else done[t][0] for t in texts], [
             Counter() if t is None else done[t][1] for t in texts

@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 HELDOUT_SEED = 480_317  # different from every seed used with radtune.synth; change only with a new corpus version
 KINDS = ("PERSON", "DATE", "ID", "PHONE", "EMAIL", "URL", "ADDRESS", "LOCATION", "HOSPITAL", "AGE")
@@ -492,14 +492,12 @@ _NOT_INITIALS = set("MD RN DO NP PA RT DR MS MR PT ED CT US XR IV OR ER IR LV RV
 _ONES = "zero one two three four five six seven eight nine".split()
 
 
-class _Gen:
-    """Slot fillers: each public-looking method returns a list of (text, kind) parts."""
+class SeededPicker:
+    """Draws from one random.Random (`self.r`): the helpers both held-out corpus generators share."""
 
-    def __init__(self, seed: int) -> None:
-        self.r = random.Random(seed)
+    r: random.Random
 
-    # -- helpers
-    def pick(self, seq: list[str] | tuple[str, ...]) -> str:
+    def pick(self, seq: Sequence[Any]) -> Any:
         return seq[self.r.randrange(len(seq))]
 
     def chance(self, p: float) -> bool:
@@ -511,6 +509,14 @@ class _Gen:
     def letters(self, n: int) -> str:
         return "".join(self.pick(_UPPER) for _ in range(n))
 
+
+class _Gen(SeededPicker):
+    """Slot fillers: each public-looking method returns a list of (text, kind) parts."""
+
+    def __init__(self, seed: int) -> None:
+        self.r = random.Random(seed)
+
+    # -- helpers (pick, chance, digits, letters): SeededPicker
     def syllable_name(self, family: bool) -> str:
         n = self.r.choice([2, 2, 3]) if family else self.r.choice([2, 2, 2, 3])
         s = "".join(self.pick(_ONSET) + self.pick(_VOWEL) + (self.pick(_CODA) if i == n - 1 else "") for i in range(n))

@@ -1371,6 +1371,12 @@ _MEASURE_LABELS = frozenset(
     "esr bmi age wt ht temp spo fio pco po hco mrs nihss aspects tirads birads lirads pirads ti bi li pi ct mri pet "
     "dose dap cgy mgy gy msv time date ac fl bpd hc efw gw ga lmp edd crl".split()
 )
+
+
+def _measure_label(label: str) -> bool:
+    return fold(label) in _MEASURE_LABELS or fold(label) in _CALENDAR
+
+
 _CLINICAL_ACRONYMS = frozenset("ap pa ct mr us xr cxr lat ll rl lr iv im po".split())
 
 
@@ -1454,7 +1460,7 @@ RULES["MEDICAL_ID"] += [
         "id",
         check=lambda t, s, e: (
             sum(c.isdigit() for c in t[s:e]) >= 5
-            and fold(re.findall(r"[A-Za-z]+", t[max(0, s - 12) : s])[-1]) not in _MEASURE_LABELS | _CALENDAR
+            and not _measure_label(re.findall(r"[A-Za-z]+", t[max(0, s - 12) : s])[-1])
             and not re.fullmatch(r"\d{1,2},? (?:19|20)\d\d", t[s:e])
         ),
     ),
@@ -1518,7 +1524,7 @@ RULES["HOSPITAL"] += [
         "h",
         check=lambda t, s, e: (
             any(fold(w) in place_lexicon() or not is_word(fold(w)) for w in t[s:e].split()[:-1])
-            and not any(fold(w) in CLINICAL_WORDS | GENERIC_FACILITY_WORDS for w in t[s:e].split()[:-1])
+            and not any(fold(w) in GENERIC_FACILITY_WORDS for w in t[s:e].split()[:-1])  # clinical words included
         ),
     ),
     Rule(
@@ -1573,8 +1579,11 @@ def _header_name(text: str, start: int, end: int) -> bool:
     """ "Dao HANG | 1931/10/26": a name, not a header ("CT Chest | 2021-01-01"): a known name or a non-English word,
     no clinical, department, record or facility word."""
     words = [fold(w) for w in _TOKEN.findall(text[start:end])]
-    bad = CLINICAL_WORDS | DEPARTMENT_WORDS | RECORD_WORDS | FACILITY_WORDS | _NAME_NEVER
-    return len(words) >= 2 and not any(w in bad for w in words) and plausible_name(text, start, end)
+    return (
+        len(words) >= 2
+        and not any(w in _NAME_NEVER or w in FACILITY_WORDS for w in words)  # _NAME_NEVER: clinical, department, record
+        and plausible_name(text, start, end)
+    )
 
 
 def _role_name(text: str, start: int, end: int) -> bool:
@@ -2081,10 +2090,6 @@ def _name_word(tok: str, text: str, end: int, lower_span: bool) -> bool:
     return w in first or w in last or not is_word(w)
 
 
-def _initial_at(tok: str) -> bool:
-    return len(tok) == 1 and tok.isupper()
-
-
 def _grow_person(text: str, s: int, e: int) -> tuple[int, int]:
     lower_span = text[s:e].islower()
     one_word = not any(c in " ,^" for c in text[s:e].strip())
@@ -2104,14 +2109,14 @@ def _grow_person(text: str, s: int, e: int) -> tuple[int, int]:
                 and not comma_used
                 and not part
                 and not lower_span
-                and (_initial_at(tok) or (_name_word(tok, text, m.end("tok"), False) and len(tok) > 1))
+                and ((len(tok) == 1 and tok.isupper()) or (_name_word(tok, text, m.end("tok"), False) and len(tok) > 1))
             )
             comma_used = True
         elif part:
             ok = (
                 tok[:1].isupper() and fold(tok) not in _NAME_NEVER and not _EPONYM_NEXT.match(text[m.end("tok") :][:40])
             )
-        elif _initial_at(tok) and not lower_span:
+        elif (len(tok) == 1 and tok.isupper()) and not lower_span:
             ok = not text[m.end("tok") : m.end("tok") + 2].startswith(".") or m.group("dot") is not None
         else:
             ok = _name_word(tok, text, m.end("tok"), lower_span)
@@ -2183,7 +2188,7 @@ def _drop_clinical_tail(text: str, s: int, e: int) -> int:
     """A name span that swallowed the clinical word after it ("Dr. Moran Left lower lobe") ends before it."""
     while True:
         m = re.search(rf"[ ](?P<tok>[{UP}][{LO}]+)$", text[s:e])
-        if not m or fold(m.group("tok")) not in CLINICAL_WORDS | DEPARTMENT_WORDS:
+        if not m or not (fold(m.group("tok")) in CLINICAL_WORDS or fold(m.group("tok")) in DEPARTMENT_WORDS):
             return e
         e = s + m.start()
 
