@@ -10,15 +10,34 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-validate(config, schema="../config/schema.yaml", set_default=True)
-
 # The code the rules run is a plain package under scripts/, importable without Snakemake (here too).
 SCRIPTS = os.path.join(workflow.basedir, "scripts")
 sys.path.insert(0, SCRIPTS)
-from radtune.common import BASELINE_KINDS, SPLITS
+from radtune.common import BASELINE_KINDS, SPLITS, RadtuneError
+from radtune.startup import (
+    check_csv_paths,
+    check_schema,
+    check_split,
+    key_file_problem,
+    make_snakemake_dir_private,
+)
 from radtune.tasks import TASKS
 
+# A schema violation is one line (key path, value, what is allowed there; radtune.startup), not Snakemake's dump
+# of the whole schema and config; then Snakemake's own validation fills in the defaults.
+try:
+    check_schema(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+except RadtuneError as _exc:
+    raise WorkflowError(str(_exc)) from None
+validate(config, schema="../config/schema.yaml", set_default=True)
+
 # Wiring errors the schema cannot express: fail at start-up, naming the offending key.
+# A CSV path that is a symlink loop or in an unsearchable folder; an empty test split (val split, with variants).
+try:
+    check_csv_paths(config)
+    check_split(config)
+except RadtuneError as _exc:
+    raise WorkflowError(str(_exc)) from None
 
 for _name, _ds in config["datasets"].items():
     for _col in TASKS[_ds["task"]].required:
@@ -58,8 +77,13 @@ if config["privacy"]["max_exposure"] is not None and config["privacy"][
 
 # Every job (local or submitted) finds the radtune package through PYTHONPATH. Keeps bash strict
 # mode. umask 077: every file a job writes (report text, raw or de-identified) is owner-only; so are
-# the folders Snakemake makes for outputs and logs (os.umask here, in Snakemake's own process).
+# the folders Snakemake makes for outputs and logs (os.umask here, in Snakemake's own process), and
+# .snakemake/ (made, with this run's log, before this file is read: chmod 700 here).
 os.umask(0o077)
+try:
+    make_snakemake_dir_private(os.getcwd())
+except RadtuneError as _exc:
+    raise WorkflowError(str(_exc)) from None
 # (The prefix is formatted like a shell command, hence the doubled braces.)
 shell.prefix(
     "set -euo pipefail; umask 077; export PYTHONPATH='"
@@ -70,27 +94,21 @@ shell.prefix(
 # Pseudonym key (HMAC of accession numbers and MRNs): resolved once here, so that a missing key with
 # real_data stops the run at start-up. Jobs get the file path or the variable name, never the key;
 # the params carry a one-way fingerprint so that another key reruns ingest.
-from radtune.common import RadtuneError, key_fingerprint, load_pseudonym_key
+from radtune.common import key_fingerprint, load_pseudonym_key
 
 PSEUDONYM_KEY_FILE = os.path.abspath(
     os.path.expanduser(config["pseudonym_key"]["file"])
 )
 _key_env = config["pseudonym_key"]["env"]
 if not os.environ.get(_key_env, "").strip():
-    _inside = [
-        name
-        for name, folder in (
-            ("results/", os.path.abspath("results")),
-            ("the repository", os.path.abspath(workflow.basedir)),
-        )
-        if PSEUDONYM_KEY_FILE.startswith(folder + os.sep)
-        and (config["real_data"] or name == "results/")
-    ]
-    if _inside:
-        raise WorkflowError(
-            f"config: pseudonym_key.file {PSEUDONYM_KEY_FILE} is inside {_inside[0]}: keep the key "
-            "outside the repository and results/"
-        )
+    # by its path and by the file it resolves to (a symlink into results/ is inside results/)
+    _problem = key_file_problem(
+        PSEUDONYM_KEY_FILE,
+        {"results/": "results"}
+        | ({"the repository": workflow.basedir} if config["real_data"] else {}),
+    )
+    if _problem:
+        raise WorkflowError(_problem)
 try:
     PSEUDONYM_KEY_FINGERPRINT = key_fingerprint(
         load_pseudonym_key(PSEUDONYM_KEY_FILE, _key_env, real_data=config["real_data"])
@@ -108,7 +126,10 @@ except RadtuneError as _exc:
     raise WorkflowError(str(_exc)) from None
 
 # ---- paths (the only place they are spelled out) -------------------------------------------
-SHARD = "results/shards/{dataset}/{shard}.parquet"  # shard = "{part}_{piece}"
+# A shard is "{part}_{piece}", a piece "{i}-of-{n}" (0000-of-0004): the shard count is in every shard's path, so
+# a changed `shards` (or eval.shards for predict pieces) names new files and reruns ingest and everything below
+# it; a stale set of pieces cut for another count can never be read as the current one.
+SHARD = "results/shards/{dataset}/{shard}.parquet"
 SHARD_PIECE = "results/shards/{dataset}/{part}_{piece}.parquet"
 # keyed ids, file and line of one CSV part; and the check that they are unique across parts
 INGEST_IDS = "results/ids/{dataset}/{part}.parquet"
@@ -158,8 +179,13 @@ PREDICT = "results/predict/{name}.csv"
 LOGS = "logs"
 
 
+def pieces(n):
+    """Piece ids of a file cut in n: "0000-of-0003", "0001-of-0003", "0002-of-0003"."""
+    return [f"{i:04d}-of-{n:04d}" for i in range(n)]
+
+
 def piece_ids():
-    return [f"{i:04d}" for i in range(config["shards"])]
+    return pieces(config["shards"])
 
 
 def shard_ids(dataset):
@@ -185,6 +211,13 @@ def all_shards(pattern):
         for d in config["datasets"]
         for s in shard_ids(d)
     ]
+
+
+def ingested_ids():
+    """Each dataset's keyed id lists, one per CSV part: what ingest read under the current config."""
+    return {
+        d: expand(INGEST_IDS, dataset=d, part=part_ids(d)) for d in config["datasets"]
+    }
 
 
 def get_part_csv(wildcards):
@@ -355,7 +388,7 @@ def get_export_input(wildcards):
 
 def predict_pieces():
     """Pieces of a predictions file: eval.shards generation jobs (and as many de-identification jobs)."""
-    return [f"{i:04d}" for i in range(config["eval"]["shards"])]
+    return pieces(config["eval"]["shards"])
 
 
 def get_predict_generate_input(wildcards):
@@ -392,9 +425,9 @@ def get_final_output():
 
 wildcard_constraints:
     dataset="|".join(config["datasets"]),
-    shard=r"\d{3}_\d{4}",
+    shard=r"\d{3}_\d{4}-of-\d{4}",
     part=r"\d{3}",
-    piece=r"\d{4}",
+    piece=r"\d{4}-of-\d{4}",
     eshard=r"\d{4}",
     split="|".join(SPLITS),
     base="|".join(config["base_models"]),

@@ -10,6 +10,8 @@ rule filter:
         # complete audit of what it was built from (results/deid/audit.tsv is in the report)
         audit=DEID_AUDIT,
         boilerplate=config["filter"]["boilerplate"]["patterns"],
+        # the keyed id lists of the CSV parts the config names: the shards must hold exactly these reports
+        ingested=lambda w: [p for ps in ingested_ids().values() for p in ps],
     output:
         data=FILTERED,
         report=report(FILTER_REPORT, caption="../report/filter.rst", category="Data"),
@@ -23,6 +25,8 @@ rule filter:
     params:
         datasets=lambda w: as_json({d: {} for d in config["datasets"]}),
         filter=lambda w: tracked_config("filter", "filter"),
+        ingested=lambda w: Untracked(ingested_ids()),  # the same files, by dataset (inputs: tracked as such)
     shell:
         "python -m radtune.filter --inputs {input.shards:q} --datasets {params.datasets:q}"
-        " --params {params.filter:q} --boilerplate {input.boilerplate:q} --output {output.data} --report {output.report} > {log} 2>&1"
+        " --params {params.filter:q} --boilerplate {input.boilerplate:q} --ingested {params.ingested:q}"
+        " --output {output.data} --report {output.report} > {log} 2>&1"

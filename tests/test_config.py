@@ -62,21 +62,28 @@ def test_unmapped_required_column_is_rejected_at_startup(tmp_path):
     assert "datasets.demo.columns.impression is required for task 'impression'" in run.stdout + run.stderr
 
 
-def _dry_run(tmp_path: Path, cfg: dict, *targets: str):
+def _dry_run(tmp_path: Path, cfg: dict, *targets: str, key: Path | None = None):
     """A dry run of the demo workflow in an empty folder (no results yet; a pseudonym key of its own)."""
+    return _snakemake(tmp_path, cfg, "-n", *targets, key=key)
+
+
+def _snakemake(tmp_path: Path, cfg: dict, *args: str, key: Path | None = None):
+    """Snakemake with `args` on the demo workflow in an empty folder (`key`: the pseudonym key file, else one of its
+    own)."""
     import subprocess
     import sys
 
-    key = tmp_path / "key"
-    key.write_text("radtune-config-test-key-0123456789abcdef\n")
-    key.chmod(0o600)
+    if key is None:
+        key = tmp_path / "key"
+        key.write_text("radtune-config-test-key-0123456789abcdef\n")
+        key.chmod(0o600)
     cfg["pseudonym_key"] = {"file": str(key)}
     for folder in ("config", "data"):  # the demo config's relative paths: its CSV, recipe, templates, ...
         (tmp_path / folder).symlink_to(ROOT / folder)
     cfg["predict"] = {}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", *targets, "-s", str(ROOT / "Snakefile"), "--directory",
+        [sys.executable, "-m", "snakemake", *args, "-s", str(ROOT / "Snakefile"), "--directory",
          str(tmp_path), "--workflow-profile", "none", "--configfile", str(tmp_path / "c.yaml")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -117,3 +124,82 @@ def test_a_max_exposure_the_audit_cannot_resolve_is_rejected_at_startup(tmp_path
     run = _dry_run(tmp_path, cfg)
     assert run.returncode != 0
     assert "privacy.max_exposure 12.0 can never be exceeded" in run.stdout + run.stderr
+
+
+def test_a_schema_error_is_one_short_message_not_the_schema(tmp_path):
+    cfg = demo_config()
+    cfg["shard"] = 4  # for shards
+    run = _dry_run(tmp_path, cfg)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "config: unknown key 'shard' (did you mean 'shards'?) = 4; keys allowed here: " in out
+    assert len(out.splitlines()) < 30, out[:3000]  # was ~2,150 lines: the schema and the config
+    assert "Failed validating" not in out and "description" not in out
+
+
+def test_a_csv_path_that_is_a_symlink_loop_stops_the_start_up_in_one_line(tmp_path):
+    cfg = demo_config()
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    cfg["datasets"]["demo"]["csv"] = ["a.csv"]
+    run = _dry_run(tmp_path, cfg)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "config: datasets.demo.csv[0] a.csv is a symlink loop (too many levels of symbolic links)" in out
+    assert "Traceback" not in out and "Building DAG" not in out
+
+
+def test_an_empty_test_split_is_refused_at_startup(tmp_path):
+    cfg = demo_config()
+    cfg["split"].update(train=1.0, val=0, test=0)
+    run = _dry_run(tmp_path, cfg)
+    assert run.returncode != 0
+    assert "config: split.test is 0: the test split is what eval.tsv scores, it must be > 0" in run.stdout + run.stderr
+
+
+def test_a_key_file_linked_into_results_is_refused_with_real_data(tmp_path):
+    cfg = demo_config()
+    cfg["real_data"] = True
+    (tmp_path / "results").mkdir(mode=0o700)
+    key = tmp_path / "results" / "pseudonym.key"
+    key.write_text("radtune-config-test-key-0123456789abcdef\n")
+    key.chmod(0o600)
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "pseudonym.key").symlink_to(key)
+    run = _dry_run(tmp_path, cfg, key=tmp_path / "keys" / "pseudonym.key")
+    assert run.returncode != 0
+    assert f"is inside results/ (it resolves to {key})" in run.stdout + run.stderr
+
+
+def test_snakemake_folder_and_run_logs_are_owner_only(tmp_path):
+    """Snakemake makes .snakemake/log/ (and a run's log) before it reads the Snakefile, under the user's umask."""
+    import os
+    import stat
+
+    old_log = tmp_path / ".snakemake" / "log" / "2026-01-01T000000.snakemake.log"
+    old_log.parent.mkdir(parents=True)
+    old_log.write_text("an earlier run\n")
+    for path, mode in ((tmp_path / ".snakemake", 0o755), (old_log.parent, 0o755), (old_log, 0o644)):
+        path.chmod(mode)
+    umask = os.umask(0o022)  # a usual login umask; the workflow sets 077 only once it runs
+    try:
+        run = _snakemake(tmp_path, demo_config(), "--list-rules")  # not a dry run: Snakemake opens its log
+    finally:
+        os.umask(umask)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / ".snakemake", old_log.parent, old_log)]
+    assert modes == [0o700, 0o700, 0o600]
+
+
+def test_the_workflow_profile_reruns_the_jobs_a_killed_run_left_incomplete():
+    """After kill -9 only `snakemake --unlock` is needed (README): rerun-incomplete comes from profiles/default,
+    which Snakemake loads next to any --profile (the cluster profile here)."""
+    from snakemake.cli import parse_args
+
+    snakefile, default = str(ROOT / "Snakefile"), str(ROOT / "profiles" / "default")
+    _, args = parse_args(["-s", snakefile, "--workflow-profile", default, "-n"])
+    assert args.rerun_incomplete
+    _, args = parse_args(
+        ["-s", snakefile, "--profile", str(ROOT / "profiles" / "slurm"), "--workflow-profile", default]
+    )
+    assert args.rerun_incomplete

@@ -89,13 +89,15 @@ def module_imports(module: str, pkg: Path = PKG, seen: set[str] | None = None) -
 
 def rule_envs_and_modules(rules_dir: Path = ROOT / "rules") -> dict[str, tuple[str, set[str]]]:
     """rule name -> (env file name from its `conda:` line, radtune modules its shell command runs)."""
-    text = "\n".join(p.read_text() for p in sorted(rules_dir.glob("*.smk")))
-    parts = re.split(r"^rule (\w+):", text, flags=re.M)
     out = {}
-    for name, body in zip(parts[1::2], parts[2::2], strict=True):
-        env = re.search(r"conda:\s*\n\s*\"\.\./envs/([\w.-]+\.yaml)\"", body)
-        if env:
-            out[name] = (env.group(1), set(re.findall(r"radtune\.(\w+)", body)))
+    # file by file: a rule's body ends with its file (not in the next file's start-up code, e.g. common.smk's
+    # checks, which run in Snakemake's own process, not in the rule's environment)
+    for path in sorted(rules_dir.glob("*.smk")):
+        parts = re.split(r"^rule (\w+):", path.read_text(), flags=re.M)
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            env = re.search(r"conda:\s*\n\s*\"\.\./envs/([\w.-]+\.yaml)\"", body)
+            if env:
+                out[name] = (env.group(1), set(re.findall(r"radtune\.(\w+)", body)))
     return out
 
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from _config import schema_defaults
 
-from radtune.common import InputError
+from radtune.common import ConservationError, InputError
 from radtune.filter import filter_rows, load_boilerplate, load_shards, main, strip_boilerplate
 
 
@@ -243,3 +243,48 @@ def test_same_notes_with_different_histories_both_survive(tmp_path):
     assert r[("proto", "dropped_duplicate_pair")] == 1
     assert r[("proto", "kept_by_context")] == 2  # the old key (notes + label) would have kept only p-1
     assert r[("proto", "kept_by_ctx_clinical_history")] == 1 and r[("proto", "kept_by_exam_code")] == 1
+
+
+def _ids(tmp_path: Path, name: str, ids: list[str]) -> str:
+    p = tmp_path / name
+    pl.DataFrame({"id": ids, "source": ["r.csv"] * len(ids), "line": list(range(2, len(ids) + 2))}).write_parquet(p)
+    return str(p)
+
+
+def test_shards_must_hold_exactly_the_reports_ingest_read(tmp_path):
+    """Conservation from ingest to the filter: a shard set cut for another shard count (one piece missing, or a
+    piece of an older file list) stops the filter with the counts, and writes nothing."""
+    rows = [{"id": f"demo-{i}", "findings": LONG, "impression": f"Normal {i}."} for i in range(4)]
+    a = shard(tmp_path, "a.parquet", rows[:2])
+    b = shard(tmp_path, "b.parquet", rows[2:])
+    parts = {
+        "demo": [_ids(tmp_path, "p0.parquet", ["demo-0", "demo-1"]), _ids(tmp_path, "p1.parquet", ["demo-2", "demo-3"])]
+    }
+    args = ["--datasets", json.dumps({"demo": {}}), "--params", json.dumps(P({})), "--ingested", json.dumps(parts)]
+    out, rep = tmp_path / "o.parquet", tmp_path / "r.tsv"
+    with pytest.raises(ConservationError, match=r"dataset demo: 4 reports ingested .*, 2 rows .*\(2 missing, 0 not"):
+        main(["--inputs", a, *args, "--output", str(out), "--report", str(rep)])
+    assert not out.exists() and not rep.exists()
+    stale = shard(tmp_path, "stale.parquet", [*rows[2:], {"id": "demo-9", "findings": LONG, "impression": "Old."}])
+    with pytest.raises(ConservationError, match=r"4 reports ingested .*, 5 rows .*\(0 missing, 1 not ingested"):
+        main(["--inputs", a, stale, *args, "--output", str(out), "--report", str(rep)])
+    # the same count, other reports: still refused
+    swapped = shard(tmp_path, "swapped.parquet", [rows[2], {"id": "demo-9", "findings": LONG, "impression": "Old."}])
+    with pytest.raises(ConservationError, match=r"\(1 missing, 1 not ingested"):
+        main(["--inputs", a, swapped, *args, "--output", str(out), "--report", str(rep)])
+    main(["--inputs", a, b, *args, "--output", str(out), "--report", str(rep)])
+    lines = rep.read_text().splitlines()
+    assert lines[1:3] == ["demo\trows_ingested\t4", "demo\trows_in\t4"] and "demo\trows_out\t4" in lines
+
+
+def test_every_row_is_kept_or_dropped_with_one_reason(tmp_path):
+    rows = [
+        {"id": "demo-1", "findings": LONG, "impression": "Normal."},
+        {"id": "demo-2", "findings": None, "impression": "x"},
+        {"id": "demo-3", "findings": "Short.", "impression": "x"},
+        {"id": "demo-4", "findings": LONG, "impression": "Normal."},
+    ]
+    _, report = filter_rows(load_shards([shard(tmp_path, "a.parquet", rows)]), {"demo": {}}, P({}))
+    r = report_dict(report)
+    reasons = [s for (d, s) in r if s.startswith("dropped_")]
+    assert r[("demo", "rows_in")] == 4 == r[("demo", "rows_out")] + sum(r[("demo", s)] for s in reasons)

@@ -147,6 +147,25 @@ def test_empty_file(tmp_path):
     expect_error(tmp_path, "", line=1, column=None, match="empty")
 
 
+def test_file_holding_only_a_byte_order_mark_is_empty(tmp_path):
+    for text in (b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n \n"):
+        expect_error(tmp_path, text, line=1, column=None, match="empty file")
+
+
+def test_wrong_delimiter_names_the_configured_one_and_the_one_in_the_header(tmp_path):
+    semicolons = HEADER.replace(",", ";") + "\n" + row(1).replace(",", ";") + "\n"
+    err = expect_error(tmp_path, semicolons, line=1, column=None, match="header has 1 column with delimiter ','")
+    assert "the header contains ';'" in str(err) and "fields" not in str(err)
+    # a comma inside a value gave "row has 2 fields but the header has 1"
+    text = HEADER.replace(",", ";") + "\n" + row(1).replace(",", ";").replace("Lungs are clear.", "Clear, dry.") + "\n"
+    expect_error(tmp_path, text, line=1, column=None, match="another delimiter")
+    # and the other way round: a comma file read with ';'
+    spec = {**SPEC, "delimiter": ";"}
+    with pytest.raises(InputError, match="delimiter ';'.*contains ','") as info:
+        ingest("demo", spec, [write(tmp_path, HEADER + "\n" + row(1) + "\n")], outputs(tmp_path), KEY)
+    assert info.value.line == 1
+
+
 def test_not_utf8_names_line_and_column(tmp_path):
     text = (HEADER + "\n" + row(1) + "\n").encode() + b'A2,M,2024-01-01,C,D,i,c,"caf\xe9 text",imp\n'
     expect_error(tmp_path, text, line=3, column="findings", match="UTF-8")

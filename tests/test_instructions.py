@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from _config import schema_defaults
 
-from radtune.common import InputError, RadtuneError, hash_fraction, read_jsonl
+from radtune.common import ConservationError, InputError, RadtuneError, hash_fraction, read_jsonl
 from radtune.instructions import build_examples, load_prepend, load_templates, main
 
 
@@ -150,3 +150,24 @@ def test_cli_is_byte_identical(tmp_path):
     rows = read_jsonl(tmp_path / "a" / "train.jsonl")
     assert len(rows) == 10 and rows[0]["messages"][0]["content"] == "Be brief."
     assert list(json.loads(a[0].splitlines()[0])) == sorted(json.loads(a[0].splitlines()[0]))
+
+
+def test_an_example_lost_between_split_and_jsonl_stops_the_job(tmp_path, monkeypatch):
+    """Conservation: one chat example per assigned row; a builder that loses a row fails the job, writing nothing."""
+    import radtune.instructions as mod
+
+    src = tmp_path / "assigned.parquet"
+    assigned(30).write_parquet(src)
+    real = mod.build_examples
+
+    def lossy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out["test"] = out["test"][1:]
+        return out
+
+    monkeypatch.setattr(mod, "build_examples", lossy)
+    outs = [str(tmp_path / f"{s}.jsonl") for s in ("train", "val", "test")]
+    with pytest.raises(ConservationError, match=r"at instructions: 30 assigned rows in, 29 accounted for .*1 lost"):
+        main(["--input", str(src), "--templates", str(TEMPLATES), "--prepend", str(PREPEND), "--params",
+              json.dumps({"prepend_prob": 0.5, "system_prompt": ""}), "--seed", "9", "--outputs", *outs])  # fmt: skip
+    assert not any(Path(o).exists() for o in outs)

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from _config import schema_defaults
 
-from radtune.common import InputError
+from radtune.common import ConservationError, InputError
 from radtune.split import LeakageError, check_overlap, group_rows, main, normalise_input, split_frame
 
 PARAMS = {**schema_defaults("split"), "train": 0.8, "val": 0.1, "test": 0.1, "keep_train_duplicates": True}
@@ -165,3 +165,18 @@ def test_max_per_output_caps_train_only_and_is_reported():
         assert r1[f"rows_{s}"] == r0[f"rows_{s}"]
     again, _ = split_frame(df, {**PARAMS, "max_per_output": 10}, seed=5)
     assert again.equals(capped)  # seeded: the same rows every run
+
+
+def test_a_row_lost_inside_the_split_stops_it(monkeypatch):
+    """Conservation: rows in = train + val + test + each drop counted in the report; a step that loses a row
+    without counting it (here: the per-output cap) stops the split naming the counts."""
+    import radtune.split as mod
+
+    df = frame([f"text {i}" for i in range(40)], [f"p{i}" for i in range(40)])
+    _, report = split_frame(df, PARAMS, 3)
+    r = dict(report)
+    assert r["rows_in"] == 40 == r["rows_train"] + r["rows_val"] + r["rows_test"] + r["dropped_train_duplicates"]
+    real = mod.cap_per_output
+    monkeypatch.setattr(mod, "cap_per_output", lambda d, cap, seed: (real(d, cap, seed)[0][1:], 0, 0))
+    with pytest.raises(ConservationError, match=r"at split: 40 rows in, 39 accounted for .*1 lost"):
+        split_frame(df, PARAMS, 3)

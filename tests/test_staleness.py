@@ -5,6 +5,7 @@ downstream of them - nothing else, nothing less. The same annotations make docs/
 from __future__ import annotations
 
 import copy
+import csv
 import os
 import re
 import shutil
@@ -54,7 +55,7 @@ def planned_rules(out: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the workflow, run to the end on the CI configuration shrunk further (one shard, small corpora)."""
+    """A copy of the workflow, run to the end on the CI configuration shrunk further (small corpora)."""
     reuse = os.environ.get("RADTUNE_STALE_WORK")  # a finished run kept from an earlier session (development)
     if reuse and (Path(reuse) / "results/predict/ci_new.csv").exists():
         return Path(reuse)
@@ -80,7 +81,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     key.write_text(KEY + "\n")
     key.chmod(0o600)
     cfg = yaml.safe_load((ROOT / "config/ci.yaml").read_text())
-    cfg["shards"] = 1
+    cfg["shards"] = 2  # so that the staleness test can go to fewer shards and to more
     cfg["pseudonym_key"] = {"file": str(key)}
     cfg["deid"]["quality_check"] = {"synthetic_reports": 10, "heldout_reports": 10}
     cfg["eval"]["bootstrap"]["n"] = 10
@@ -122,30 +123,40 @@ def _copy_file(work: Path, rel: str, extra: str = "") -> str:
     return str(dst.relative_to(work))
 
 
-def generic_change(key: Key, value: Any) -> Any:
-    """Another valid value for a leaf key, from its schema node alone."""
+def _in_bounds(node: dict[str, Any], v: float) -> bool:
+    return (
+        node.get("minimum", -float("inf")) <= v <= node.get("maximum", float("inf"))
+        and v > node.get("exclusiveMinimum", -float("inf"))
+        and v < node.get("exclusiveMaximum", float("inf"))
+    )
+
+
+def generic_changes(key: Key, value: Any) -> list[Any]:
+    """Other valid values for a leaf key, from its schema node alone: a number both up and down where the schema
+    allows (a count that only ever went up would hide a stale set left by going down: issue 22, `shards`)."""
     node = key.node
     types = node.get("type", [])
     types = types if isinstance(types, list) else [types]
     if "enum" in node:
-        return next(v for v in node["enum"] if v != value)
+        return [next(v for v in node["enum"] if v != value)]
     if value is None:
-        return 5 if "integer" in types else "changed"
+        return [5 if "integer" in types else "changed"]
     if isinstance(value, bool):
-        return not value
-    if isinstance(value, int):
-        return value - 1 if value + 1 > node.get("maximum", float("inf")) else value + 1
-    if isinstance(value, float):
-        return round(value - 0.05 if value + 0.05 > node.get("maximum", float("inf")) else value + 0.05, 4)
+        return [not value]
+    if isinstance(value, int | float):
+        step = 1 if isinstance(value, int) else 0.05
+        out = [v for v in (value + step, value - step) if _in_bounds(node, v)]
+        assert out, f"{key.name}: no value next to {value!r} within the schema's bounds"
+        return [round(v, 4) for v in out]
     if isinstance(value, str):
-        return value + "_changed"
+        return [value + "_changed"]
     raise AssertionError(f"{key.name}: no generic change for {value!r}; add one to SPECIAL")
 
 
 # Changes that need more than the schema node (files, keys that must change together); `adds` are rules whose
 # jobs the change creates (rows that were not in eval.tsv before), on top of what the annotation reruns.
 Change = Callable[[dict[str, Any], Path], None]
-SPECIAL: dict[str, Change] = {
+SPECIAL: dict[str, Change | list[Change]] = {
     "datasets.<name>.task": lambda c, w: c["datasets"]["ci"].update(
         task="protocol", columns={"report_id": "accession_number", "order_notes": "findings", "protocol": "impression"}
     ),
@@ -167,9 +178,19 @@ SPECIAL: dict[str, Change] = {
     "instructions.prepend_phrases": lambda c, w: _sec(c, "instructions").update(
         prepend_phrases=_copy_file(w, "config/prepend_phrases.yaml")
     ),
-    "split.train": lambda c, w: c["split"].update(train=0.65, val=0.15),
-    "split.val": lambda c, w: c["split"].update(val=0.15, test=0.15),
-    "split.test": lambda c, w: c["split"].update(test=0.25, train=0.65),
+    # the fractions sum to 1: each goes down and up, another one making up the difference
+    "split.train": [
+        lambda c, w: c["split"].update(train=0.65, val=0.15),
+        lambda c, w: c["split"].update(train=0.75, test=0.15),
+    ],
+    "split.val": [
+        lambda c, w: c["split"].update(val=0.15, test=0.15),
+        lambda c, w: c["split"].update(val=0.05, test=0.25),
+    ],
+    "split.test": [
+        lambda c, w: c["split"].update(test=0.25, train=0.65),
+        lambda c, w: c["split"].update(test=0.15, train=0.75),
+    ],
     "base_models.<name>.path": lambda c, w: c["base_models"].update(
         tiny={"path": str(shutil.copytree(w / "data/ci/tiny_model", w / "data/ci/tiny_copy", dirs_exist_ok=True))}
     ),
@@ -224,18 +245,24 @@ def concrete(path: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(NAMES[path[i - 1]] if p == NAME else p for i, p in enumerate(path))
 
 
-def changed_config(key: Key, cfg: dict[str, Any], work: Path) -> dict[str, Any]:
-    new = copy.deepcopy(cfg)
+def changed_configs(key: Key, cfg: dict[str, Any], work: Path) -> list[dict[str, Any]]:
+    """The run's config with `key` changed, once per direction (see generic_changes)."""
     if key.name in SPECIAL:
-        SPECIAL[key.name](new, work)
+        special = SPECIAL[key.name]
+        changes: list[Change] = special if isinstance(special, list) else [special]
     else:
         path = concrete(key.path)
         current = _get(cfg, path)
         if current is None and "default" in key.node:
             current = key.node["default"]
-        _set(new, path, generic_change(key, current))
-    assert new != cfg, key.name
-    return new
+        changes = [lambda c, w, v=v: _set(c, path, v) for v in generic_changes(key, current)]
+    out = []
+    for change in changes:
+        new = copy.deepcopy(cfg)
+        change(new, work)
+        assert new != cfg, key.name
+        out.append(new)
+    return out
 
 
 def expected_rules(key: Key, present: set[str]) -> set[str]:
@@ -275,23 +302,25 @@ def test_every_key_reruns_exactly_its_rules(work: Path, present: set[str]):
     keys = leaf_keys()
     jobs = []
     for i, key in enumerate(keys):
-        name = f"config/changed_{i:03d}.yaml"
-        (work / name).write_text(yaml.safe_dump(changed_config(key, cfg, work)))
-        jobs.append((key, name))
+        for j, new in enumerate(changed_configs(key, cfg, work)):
+            name = f"config/changed_{i:03d}_{j}.yaml"
+            (work / name).write_text(yaml.safe_dump(new))
+            jobs.append((key, name))
+    assert sum(1 for k, _ in jobs if k.name == "shards") == 2  # to fewer shards and to more
 
-    def plan(job: tuple[Key, str]) -> tuple[Key, subprocess.CompletedProcess[str]]:
-        return job[0], snakemake(work, "-n", config=job[1])
+    def plan(job: tuple[Key, str]) -> tuple[Key, str, subprocess.CompletedProcess[str]]:
+        return job[0], job[1], snakemake(work, "-n", config=job[1])
 
     wrong = []
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for key, res in pool.map(plan, jobs):
+        for key, name, res in pool.map(plan, jobs):
             out = res.stdout + res.stderr
             if res.returncode != 0:
                 wrong.append(f"{key.name}: dry-run failed: {out[-800:]}")
                 continue
             got, want = planned_rules(out), expected_rules(key, present)
             if got != want:
-                wrong.append(f"{key.name}: planned {sorted(got)}, annotated {sorted(want)}")
+                wrong.append(f"{key.name} ({name}): planned {sorted(got)}, annotated {sorted(want)}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -318,3 +347,108 @@ def test_statistics_change_plans_only_the_table(work: Path):
     (work / "config/boot.yaml").write_text(yaml.safe_dump(cfg))
     res = snakemake(work, "-n", config="config/boot.yaml")
     assert planned_rules(res.stdout + res.stderr) == {"table", "track", "all"}
+
+
+# ---- real reruns: every input row accounted for after a change of the keys that change data (issue 22) ----
+DATA_TARGETS = ("results/data/train.jsonl", "results/data/val.jsonl", "results/data/test.jsonl")
+
+
+@pytest.fixture(scope="module")
+def scratch(work: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the finished run (results and Snakemake's records) that the real reruns below may change."""
+    return Path(shutil.copytree(work, tmp_path_factory.mktemp("scratch") / "w", symlinks=True))
+
+
+def run_data(work: Path, cfg: dict[str, Any], name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Snakemake to the chat JSONL of the three splits (not the models) under `cfg`, saved as config/<name>.yaml."""
+    (work / f"config/{name}.yaml").write_text(yaml.safe_dump(cfg))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env.pop("RADTUNE_PSEUDONYM_KEY", None)
+    cmd = [sys.executable, "-m", "snakemake", *DATA_TARGETS, *args, "--workflow-profile", "none", "--cores", "2",
+           "--configfile", f"config/{name}.yaml"]  # fmt: skip
+    return subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=1800)
+
+
+def csv_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
+
+def accounted(work: Path, cfg: dict[str, Any]) -> dict[str, int]:
+    """The conservation counts a user can read, checked against the CSV files the config names: ingested = CSV
+    rows = rows into the filter = kept + dropped per reason; split in = filter out = train + val + test + dropped;
+    each JSONL has its split's rows."""
+    filt: dict[tuple[str, str], int] = {}
+    for line in (work / "results/filter/report.tsv").read_text().splitlines()[1:]:
+        d, step, n = line.split("\t")
+        filt[(d, step)] = int(n)
+    out = 0
+    for d, spec in cfg["datasets"].items():
+        rows = sum(csv_rows(work / p) for p in spec["csv"])
+        assert filt[(d, "rows_ingested")] == rows == filt[(d, "rows_in")], (d, rows, filt)
+        drops = sum(n for (dd, s), n in filt.items() if dd == d and s.startswith("dropped_"))
+        assert filt[(d, "rows_in")] == filt[(d, "rows_out")] + drops
+        out += filt[(d, "rows_out")]
+    split = dict(line.split("\t") for line in (work / "results/data/split_report.tsv").read_text().splitlines()[1:])
+    sizes = {s: int(split[f"rows_{s}"]) for s in ("train", "val", "test")}
+    drops = int(split["dropped_train_duplicates"]) + int(split["dropped_max_per_output"])
+    assert int(split["rows_in"]) == out == sum(sizes.values()) + drops
+    for s, n in sizes.items():
+        assert len((work / f"results/data/{s}.jsonl").read_text().splitlines()) == n, s
+    return {"ingested": sum(filt[(d, "rows_ingested")] for d in cfg["datasets"]), **sizes}
+
+
+def test_data_keys_rerun_and_account_for_every_row(scratch: Path):
+    """shards down and up, the CSV list, a split fraction and a filter threshold, each really rerun: the plan
+    reruns ingest for a shard count in either direction, and the counts hold after each run."""
+    base = yaml.safe_load((scratch / "config/run.yaml").read_text())
+    before = accounted(scratch, base)
+    ci_rows = csv_rows(scratch / "data/ci/reports.csv")
+
+    def change(name: str, edit: Callable[[dict[str, Any]], None]) -> dict[str, int]:
+        cfg = copy.deepcopy(base)
+        edit(cfg)
+        res = run_data(scratch, cfg, name)
+        assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+        return accounted(scratch, cfg)
+
+    for n in (1, 3):  # 2 -> 1 lost a shard's reports silently before the count was in the shard paths
+        cfg = copy.deepcopy(base)
+        cfg["shards"] = n
+        (scratch / f"config/shards_{n}.yaml").write_text(yaml.safe_dump(cfg))
+        dry = snakemake(scratch, "-n", config=f"config/shards_{n}.yaml")
+        assert {"ingest", "deidentify", "filter", "split"} <= planned_rules(dry.stdout + dry.stderr)
+        got = change(f"shards_{n}", lambda c, n=n: c.update(shards=n))
+        assert got["ingested"] == before["ingested"]
+        assert len(list((scratch / "results/deid/ci").glob(f"*-of-{n:04d}.parquet"))) == n
+    # the same reports as two CSV files (a month each), then one of them: ingested follows the file list
+    with (scratch / "data/ci/reports.csv").open(newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header, rows = next(reader), list(reader)
+    for name, part in (("a", rows[: len(rows) // 2]), ("b", rows[len(rows) // 2 :])):
+        with (scratch / f"data/ci/reports_{name}.csv").open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *part])
+    two = change(
+        "csv_two", lambda c: c["datasets"]["ci"].update(csv=["data/ci/reports_a.csv", "data/ci/reports_b.csv"])
+    )
+    one = change("csv_one", lambda c: c["datasets"]["ci"].update(csv=["data/ci/reports_a.csv"]))
+    assert two["ingested"] == before["ingested"] and one["ingested"] == before["ingested"] - (ci_rows - ci_rows // 2)
+    change("split_train", lambda c: c["split"].update(train=0.5, val=0.2, test=0.3))
+    strict = change("filter_words", lambda c: c["filter"].update(min_findings_words=12))
+    assert strict["ingested"] == before["ingested"]
+
+
+def test_reverting_a_failed_quality_check_plans_only_the_check(scratch: Path):
+    """A floor no configuration can reach fails the check (and de-identifies nothing); the config reverted, the
+    dry-run plans the check alone: the failed run must not have cost every shard (issue 22)."""
+    cfg = yaml.safe_load((scratch / "config/run.yaml").read_text())
+    res = run_data(scratch, cfg, "run_again")  # the data as the run's config makes them (other tests changed it)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    strict = copy.deepcopy(cfg)
+    strict["deid"]["quality_check"]["min_recall"] = {"heldout": 1.0, "synthetic": 1.0}
+    res = run_data(scratch, strict, "strict_quality")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "Error in rule deid_quality" in out
+    assert "Restored previous version of results/deid/quality.tsv" in out and "rule deidentify" not in out
+    res = run_data(scratch, cfg, "reverted", "-n")
+    assert planned_rules(res.stdout + res.stderr) == {"deid_quality"}, (res.stdout + res.stderr)[-3000:]

@@ -466,3 +466,33 @@ def test_signal_in_the_last_step_keeps_the_output_for_the_rerun(workdir, tmp_pat
     summary = T.train("v", spec, recipe, *args, str(tmp_path / "out"))
     assert summary["global_step"] == 3 and (tmp_path / "out" / "adapter_model.safetensors").exists()
     assert not (tmp_path / "ck" / T.DONE_DIR).exists()
+
+
+def test_usr1_trains_on_until_the_deadline_and_sigterm_stops_at_once(tmp_path, monkeypatch):
+    """The deadline logic behind SLURM's early warning, on a short time limit without SLURM: with
+    RADTUNE_STOP_MARGIN_S, a USR1 lets training go on until the job's end time (squeue %e) minus the margin; a
+    SIGTERM (the limit itself, a preemption) stops at the next step; without the margin, USR1 stops at once."""
+    import datetime
+    import time
+
+    from radtune.train import job_deadline, stop_now
+
+    end = datetime.datetime.now().replace(microsecond=0) + datetime.timedelta(seconds=120)  # a 2-minute limit
+    squeue = tmp_path / "squeue"
+    squeue.write_text(f'#!/bin/sh\n[ "$3" = 4242 ] && echo {end.isoformat()}\n')
+    squeue.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("SLURM_JOB_ID", "4242")
+    monkeypatch.delenv("RADTUNE_STOP_MARGIN_S", raising=False)
+    assert job_deadline() is None and stop_now({"signal": int(signal.SIGUSR1)})  # no margin: stop now
+    monkeypatch.setenv("RADTUNE_STOP_MARGIN_S", "40")
+    assert abs(job_deadline() - (end.timestamp() - 40)) < 1e-6
+    stop = {"signal": int(signal.SIGUSR1)}
+    assert not stop_now(stop) and abs(stop["deadline"] - (end.timestamp() - 40)) < 1e-6  # 80 s left: train on
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 81)
+    assert stop_now(stop)  # past end - margin: checkpoint and stop
+    monkeypatch.setattr(time, "time", lambda: now)
+    assert stop_now({"signal": int(signal.SIGTERM)})  # the limit itself: at once, whatever the deadline
+    monkeypatch.setenv("SLURM_JOB_ID", "7")  # squeue knows no such job (prints nothing): stop at once, not crash
+    assert job_deadline() is None

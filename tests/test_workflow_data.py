@@ -171,7 +171,7 @@ def test_raw_shards_are_gone_and_everything_under_results_is_owner_only(workdir:
     assert sorted(p.name for p in (workdir / "results/ids").rglob("*.parquet")) == ["000.parquet"] * 2 + ["001.parquet"]
     # Every file that holds report text (and every other file under results/) is 0600, its folders 0700.
     files = [p for p in (workdir / "results").rglob("*") if p.is_file()]
-    for rel in ("deid/site_a/000_0000.parquet", "filter/filtered.parquet", "split/assigned.parquet",
+    for rel in ("deid/site_a/000_0000-of-0002.parquet", "filter/filtered.parquet", "split/assigned.parquet",
                 "data/train.jsonl", "data/test.jsonl", "ids/site_a/001.parquet"):  # fmt: skip
         assert workdir / "results" / rel in files
     assert {str(p.relative_to(workdir)): oct(p.stat().st_mode & 0o777) for p in files if p.stat().st_mode & 0o077} == {}
@@ -196,7 +196,7 @@ def test_changed_export_reruns_only_its_shards(workdir: Path):
     jobs = planned_jobs(run.stdout + run.stderr)
     assert ("ingest", "dataset=site_a, part=001") in jobs
     deid = sorted(w for r, w in jobs if r == "deidentify")
-    assert deid == ["dataset=site_a, shard=001_0000", "dataset=site_a, shard=001_0001"]
+    assert deid == ["dataset=site_a, shard=001_0000-of-0002", "dataset=site_a, shard=001_0001-of-0002"]
     assert {r for r, _ in jobs} == {
         "ingest",
         "check_ids",

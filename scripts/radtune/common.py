@@ -52,6 +52,22 @@ PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 
 
+class ConservationError(RadtuneError):
+    """Rows went missing (or appeared) between two stages: a stale or partial input, never a reason to go on."""
+
+
+def check_conservation(stage: str, rows_in: int, accounted: dict[str, int], what: str = "rows") -> None:
+    """Every row a stage reads leaves it in exactly one of `accounted` (kept, or dropped with a reason); otherwise
+    stop, naming the stage and the counts (never any row's text)."""
+    total = sum(accounted.values())
+    if total != rows_in:
+        parts = " + ".join(f"{k} {v}" for k, v in accounted.items())
+        raise ConservationError(
+            f"conservation check failed at {stage}: {rows_in} {what} in, {total} accounted for ({parts}); "
+            f"{abs(rows_in - total)} {'lost' if total < rows_in else 'appeared'}"
+        )
+
+
 def make_private(path: str | os.PathLike) -> None:
     """chmod a file to 0600, or a folder and everything in it to 0700 (folders) / 0600 (files)."""
     path = Path(path)

@@ -133,7 +133,7 @@ def job_config(
 # rule graph of the Snakefile, restated so that the configuration reference can show what a change costs.
 # tests/test_staleness.py checks it against `snakemake --rulegraph`.
 CONSUMERS: dict[str, set[str]] = {
-    "ingest": {"check_ids", "deidentify"},
+    "ingest": {"check_ids", "deidentify", "filter"},  # filter: the keyed id lists (conservation check)
     "check_ids": set(),  # ancient input of deidentify
     "deid_settings": {"deid_quality", "deidentify", "predict_deid"},
     "deid_quality": set(),  # ancient input of deidentify and export

@@ -300,7 +300,8 @@ def quality_check(
         )
         raise RadtuneError(
             f"de-identification with this configuration finds too few planted identifiers ({figures}): check "
-            "deid.score_threshold, deid.allow_list and deid.spacy_model; no report was de-identified"
+            "deid.score_threshold, deid.allow_list and deid.spacy_model; no shard was de-identified with this "
+            "configuration (shards made before with a passing one are kept)"
         )
     write_tsv(output, rows, QUALITY_COLUMNS)
     return scores

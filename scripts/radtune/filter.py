@@ -13,7 +13,15 @@ from typing import Any
 import polars as pl
 import yaml
 
-from radtune.common import InputError, RadtuneError, atomic_path, json_arg, run_main
+from radtune.common import (
+    ConservationError,
+    InputError,
+    RadtuneError,
+    atomic_path,
+    check_conservation,
+    json_arg,
+    run_main,
+)
 from radtune.formats import write_tsv
 from radtune.frames import per_task
 from radtune.instructions import rendered_columns
@@ -219,15 +227,46 @@ def check_unique_ids(df: pl.DataFrame) -> None:
         )
 
 
+def load_ingested(paths: dict[str, list[str]]) -> pl.DataFrame:
+    """The keyed report ids (dataset, id) that ingest read from the CSV parts the config names (results/ids/)."""
+    frames = [
+        pl.read_parquet(p, columns=["id"]).select(pl.lit(d, dtype=pl.String).alias("dataset"), "id")
+        for d, ps in paths.items()
+        for p in ps
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema={"dataset": pl.String, "id": pl.String})
+
+
+def check_ingested(df: pl.DataFrame, ingested: pl.DataFrame) -> None:
+    """Conservation from ingest to the filter: per dataset, the de-identified shards hold exactly the reports ingest
+    read from the CSV parts of the current config - no shard missing, none left from another shard count or
+    another file list. Counts only in the message (ids are keyed, but nothing here needs them)."""
+    have = df.select("dataset", "id")
+    for d in sorted(set(ingested["dataset"].unique().to_list()) | set(have["dataset"].unique().to_list())):
+        want_d, have_d = ingested.filter(pl.col("dataset") == d), have.filter(pl.col("dataset") == d)
+        missing = want_d.join(have_d, on="id", how="anti").height
+        extra = have_d.join(want_d, on="id", how="anti").height
+        if missing or extra or want_d.height != have_d.height:
+            raise ConservationError(
+                f"conservation check failed at filter: dataset {d}: {want_d.height} reports ingested from the CSV "
+                f"files the config names, {have_d.height} rows in its de-identified shards ({missing} missing, "
+                f"{extra} not ingested under this config): a stale or partial shard set; rerun with "
+                "`snakemake --forcerun ingest`"
+            )
+
+
 def filter_rows(
     lf: pl.LazyFrame,
     datasets: dict[str, Any],
     params: dict[str, Any],
     patterns: dict[str, re.Pattern[str]] | None = None,
+    ingested: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, list[tuple[str, str, int]]]:
     """Apply the filter; returns (kept rows sorted by id, report rows (dataset, step, rows)).
 
     `patterns` (load_boilerplate) strips sign-off boilerplate first, unless filter.boilerplate.enabled is false.
+    `ingested` (load_ingested): the reports ingest read; the shards must hold exactly them (check_ingested), and the
+    report gets a rows_ingested line per dataset.
     """
     min_words = int(params["min_findings_words"])
     max_in = params["max_input_words"]
@@ -240,6 +279,8 @@ def filter_rows(
     # Boilerplate goes sentence by sentence and line by line: before whitespace normalisation joins the lines.
     df = lf.sort("id").collect()
     check_unique_ids(df)
+    if ingested is not None:
+        check_ingested(df, ingested)
     bp_counts: Counter[tuple[str, str, str]] = Counter()
     if patterns:
         df, bp_counts = apply_boilerplate(df, patterns, bool(bp["inputs"]))
@@ -292,11 +333,17 @@ def filter_rows(
     report = []
     all_datasets = list(dict.fromkeys(list(datasets) + sorted(df["dataset"].unique().to_list())))
     for d in all_datasets:
-        rows_in = sum(n for (dd, _), n in lookup.items() if dd == d)
+        rows_in = int((df["dataset"] == d).sum())
+        if ingested is not None:
+            report.append((d, "rows_ingested", int((ingested["dataset"] == d).sum())))
         report.append((d, "rows_in", rows_in))
         for step in STEPS[1:-1]:
             report.append((d, step, lookup.get((d, step), 0)))
         report.append((d, "rows_out", lookup.get((d, None), 0)))
+        # every row read leaves as kept or dropped with exactly one reason
+        check_conservation(
+            f"filter (dataset {d})", rows_in, {s: lookup.get((d, s if s != "rows_out" else None), 0) for s in STEPS[1:]}
+        )
         for k in kept_by:
             report.append((d, k, int(kept_lookup.get((d, k), 0))))
         for side in sides:
@@ -318,12 +365,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--datasets", required=True, help="JSON: config['datasets']")
     ap.add_argument("--params", required=True, help="JSON: config['filter']")
     ap.add_argument("--boilerplate", help="boilerplate pattern file (filter.boilerplate.patterns)")
+    ap.add_argument("--ingested", help="JSON: {dataset: [keyed id lists of its CSV parts (results/ids/)]}")
     ap.add_argument("--output", required=True)
     ap.add_argument("--report", required=True)
     args = ap.parse_args(argv)
     datasets, params = json_arg(args.datasets, "--datasets"), json_arg(args.params, "--params")
     patterns = load_boilerplate(args.boilerplate) if args.boilerplate else None
-    kept, report = filter_rows(load_shards(args.inputs), datasets, params, patterns)
+    ingested = load_ingested(json_arg(args.ingested, "--ingested")) if args.ingested else None
+    kept, report = filter_rows(load_shards(args.inputs), datasets, params, patterns, ingested)
     with atomic_path(args.output) as tmp:
         kept.write_parquet(tmp, compression="zstd", statistics=True)
     write_report(args.report, report)

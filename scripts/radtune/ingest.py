@@ -167,6 +167,25 @@ def _quote_error(
     return InputError(path, what, line=start, column=column)
 
 
+# Delimiters a CSV export is likely to use instead of the configured one (datasets.<name>.delimiter).
+OTHER_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _check_delimiter(path: str, header: list[str], delimiter: str) -> None:
+    """A one-column header holding another usual delimiter: the file is separated by that one, not `delimiter`
+    (said before any row's field count, which would only say "the header has 1")."""
+    if len(header) != 1:
+        return
+    found = [d for d in OTHER_DELIMITERS if d != delimiter and d in header[0]]
+    if found:
+        raise InputError(
+            path,
+            f"header has 1 column with delimiter {delimiter!r}; is the file separated by another delimiter (the "
+            f"header contains {found[0]!r})? Set the dataset's delimiter in the config",
+            line=1,
+        )
+
+
 def read_raw(path: str, delimiter: str = ",") -> RawTable:
     """Read a CSV as strings with the physical start line of every record; bad input -> InputError.
 
@@ -191,10 +210,13 @@ def read_raw(path: str, delimiter: str = ",") -> RawTable:
         text = data.decode("utf-8").lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         raise _decode_error(path, data, exc, delimiter) from None
+    if not text.strip():  # e.g. only a UTF-8 byte order mark
+        raise InputError(path, "empty file (no header)", line=1)
     try:
-        header_row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        header_row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), [])
     except csv.Error as exc:
         raise _quote_error(path, text, 1, delimiter, None, str(exc)) from None
+    _check_delimiter(path, header_row, delimiter)
     try:
         frame = pl.read_csv(
             data,

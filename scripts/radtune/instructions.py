@@ -10,7 +10,16 @@ from typing import Any
 import polars as pl
 import yaml
 
-from radtune.common import SPLITS, InputError, RadtuneError, hash_fraction, json_arg, run_main, write_jsonl
+from radtune.common import (
+    SPLITS,
+    InputError,
+    RadtuneError,
+    check_conservation,
+    hash_fraction,
+    json_arg,
+    run_main,
+    write_jsonl,
+)
 from radtune.frames import per_task, read_parquet
 from radtune.tasks import TASKS, Task
 
@@ -186,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     params = json_arg(args.params, "--params")
     df = read_parquet(args.input, REQUIRED_COLUMNS)
     examples = build_examples(df, load_templates(args.templates), load_prepend(args.prepend), params, args.seed)
+    # one example per assigned row, in the split it was assigned to
+    check_conservation("instructions", df.height, {s: len(examples[s]) for s in SPLITS}, what="assigned rows")
     for split, path in zip(SPLITS, args.outputs, strict=True):
         n = write_jsonl(path, examples[split])
         log.info("%s: %d examples", split, n)

@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from radtune.common import (
     RadtuneError,
     atomic_path,
+    check_conservation,
     hash_fraction,
     json_arg,
     run_main,
@@ -277,6 +278,16 @@ def split_frame(df: pl.DataFrame, params: dict[str, Any], seed: int) -> tuple[pl
     for s in SPLITS:
         report.append((f"groups_{s}", assigned.filter(pl.col("split") == s)["group_id"].n_unique()))
     report.extend(figures.items())
+    # every row read is in one split or dropped with a reason
+    check_conservation(
+        "split",
+        df.height,
+        {
+            **{f"rows_{s}": int((assigned["split"] == s).sum()) for s in SPLITS},
+            "dropped_train_duplicates": dropped,
+            "dropped_max_per_output": capped,
+        },  # fmt: skip
+    )
     return assigned, report
 
 
