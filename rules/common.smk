@@ -420,7 +420,8 @@ def get_table_input(wildcards):
 def get_final_output():
     tracked = [TRACKED] if config["tracking"]["backend"] != "none" else []
     privacy = [PRIVACY_TABLE] if canaries_on() and config["variants"] else []
-    return [EVAL, EVAL_BY_GROUP, EVAL_PLOT] + tracked + privacy
+    # the de-id quality table: a leaf (its check gates the settings file, rule deid_settings)
+    return [EVAL, EVAL_BY_GROUP, EVAL_PLOT, DEID_QUALITY] + tracked + privacy
 
 
 wildcard_constraints:

