@@ -72,6 +72,8 @@ NAME_UPPER = rf"[{UP}][{UP}'-]+(?: [{UP}][{UP}'-]+)?, ?[{UP}][{UP}'-]+(?: [A-Z]\
 # "SMITH JOHN", "MÜLLER-LÜDENSCHEIDT ANNA": capitals (letters of any script, no digits).
 _UPW = r"(?=[^\W\d_])(?:[^\W\d_a-zß-ÿ]|['’-])+"
 NAME_CAPS = rf"{_UPW}(?: {_UPW}){{1,3}}\b(?!\.\w)"
+# "Jane OKAFOR", "A. OKAFOR-ADEYEMI": given name or initial, then the family name in capitals (UK, European style).
+NAME_MIXED = rf"(?:{NAME_TOKEN}(?: {NAME_TOKEN})?|[A-Z]\.(?: ?[A-Z]\.)?) {_UPW}\b(?!\.\w)"
 # A name in a role frame: words, initials ("J. K."), particles ("van der", "bin"), or bare initials "A.B.".
 _PARTICLE = (
     r"(?:van|von|der|den|de|da|di|del|della|dos|das|do|du|le|la|bin|binti|ibn|bint|al|el|ben|ter|ten|abu|zu|zur|"
@@ -88,9 +90,11 @@ ROLES = (
 )
 _TRIGGER = (
     r"(?:dictated|transcribed|seen|evaluated|examined|treated|managed|followed|performed|accompanied|scheduled|"
-    r"placed) by|"
+    r"placed|typed|approved|authori[sz]ed|checked|reported|assisted|helped|coached|coaching|escorted|chaperoned|"
+    r"transported|positioned) by|reported(?=[ \t]*:)|"
     r"(?:electronically |e-)?signed(?: out)? by|reviewed and signed by|reviewed by|"
-    r"read by|interpreted by|verified by|attending(?: physician| radiologist)?|resident|fellow|radiologist|"
+    r"read by|interpreted by|verified by|attending(?: physician| radiologist)?|(?<!home )(?<!care )(?<!facility )"
+    r"resident|fellow|radiologist|"
     r"technologist|tech|sonographer|referring(?: physician| provider)?|ordering (?:physician|provider)|ordered by|"
     r"referred by|pcp|primary care(?: physician)?|(?:discussed|reviewed|communicated|spoke|conveyed) with|"
     r"(?:communicated|called|relayed|reported|given|faxed|sent|spoke|talked|explained) to|cc|copy to|"
@@ -116,7 +120,8 @@ US_STATES_ZIP = US_STATES + ["IN", "MD", "ME", "OK"]
 _STATES_NO_ZIP = [s for s in US_STATES if s not in {"MD", "IN", "ME", "OK", "OR", "PA", "DE", "CO", "CT", "MS", "ID"}]
 CITY = (
     rf"(?:(?:St|Ft|Mt)\.? |(?:Saint|Fort|Mount|San|Santa|Los|Las|El|La|Le|New|Port|Lake) )?"
-    rf"[{UP}][{LO}'’]+(?:[ -](?:(?:de|du|la|le|sur|am|an|upon|on)[ -])?[{UP}][{LO}'’]+){{0,2}}"
+    rf"[{UP}][{LO}'’]+(?:(?:[ -](?:(?:de|du|la|le|sur|am|an|upon|on)[ -])?|-(?:under|super|en|in|by|the|les|lès)-)"
+    rf"[{UP}][{LO}'’]+){{0,2}}"
 )
 STREET_TYPE = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Parkway|Pkwy|"
@@ -133,6 +138,8 @@ FACILITY = (
     r"Clinics?|Polyclinic|Infirmary|Urgent Care|Surgery Cent(?:er|re)|Surgical Cent(?:er|re)|"
     r"Rehabilitation (?:Center|Hospital|Institute)|Nursing (?:Home|Facility)|Care Cent(?:er|re)|Hospice|"
     r"Dialysis Cent(?:er|re)|Medical Offices?|Health ?care|Memorial(?: Hospital)?|Regional(?: Health)?|"
+    r"Health Services?|Health Board|(?:Local )?Health District|NHS (?:Foundation )?Trust|Health(?:care)? Trust|"
+    r"Senior Living|Retirement (?:Village|Home|Community)|Residential (?:Home|Care)|Care Village|"
     r"(?:Heart|Vascular|Spine|Sleep|Cancer|Eye|Kidney|Women's|Women’s|Children's|Neuroscience|Cardiac|Vein|Breast|"
     r"Cardiovascular|Digestive|Pain|Wound|Joint|Bone)(?: (?:&|and) [A-Z][a-z]+)? (?:Institute|Cent(?:er|re)|"
     r"Partners|Specialists|Associates|Group|Care|Health)|"
@@ -241,6 +248,20 @@ RECORD_WORDS = frozenset(
     """.split()
 )
 
+# Report abbreviations and shorthand that are never a name ("CTPA", "PICC", "LSPINE WO", "abd/pelv", "A&E resus").
+REPORT_ABBREVIATIONS = frozenset(
+    """
+    ctpa ctca ctc kub mrcp ercp picc cvc ett ngt ogt ivc svc cbd psa wcc crp esr ecg ekg echo fdg suv mlo rif ruq luq
+    lif llq rlq lspine cspine tspine lsp csp tsp unilat bilat pelv abd entero enterography esophagram oesophagram
+    gastro resus majors minors wo w/o nad nai ldh inr op ops alta baja
+    """.split()
+)
+
+# Ward and unit abbreviations of hospitals ("HDU", "MAU", "A&E").
+WARD_ABBREVIATIONS = frozenset(
+    "icu itu hdu cdu ccu cicu sicu micu amu mau eau sau cdu opd ed er ae a&e pacu nicu picu scbu ssu dsu mapu".split()
+)
+
 # Words that make a facility phrase generic (a department, not a named place): "Orthopedic Clinic", "Main Hospital".
 GENERIC_FACILITY_WORDS = CLINICAL_WORDS | frozenset(
     """
@@ -322,7 +343,8 @@ _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 _TITLE_PRE = re.compile(
     r"(?i:\b(?:pt|patient|mr|mrs|ms|miss|mx|dr|drs|prof|nurse|sister|called|paged|notified|informed|"
     r"(?:discussed|spoke|reviewed|talked|met) (?:with|to)|d/w|seen by|evaluated by|consulted|contacted|per|cc|"
-    r"name|signed by|dictated by|read by|attending|resident|fellow|radiologist|pcp|referring|provider|"
+    r"name|signed by|dictated by|read by|attending|(?<!home )(?<!care )(?<!facility )resident|fellow|radiologist|"
+    r"pcp|referring|provider|"
     r"son|daughter|wife|husband|mother|father|sister|brother|spouse|partner|guardian|caregiver|signed|"
     r"tech|technologist|sonographer|physician|doctor|md|surgeon|ordering|attending physician|referring physician|"
     r"dictated|transcribed|reader|reading radiologist|interpreted by|verified by|cc to|copy to|"
@@ -386,7 +408,7 @@ class NameScanner:
         self.clinical = CLINICAL_WORDS | frozenset(NER_STOPWORDS)
         self.clinical |= frozenset(fold(m) for m in _MONTHS + WEEKDAYS) | frozenset(w[:3].lower() for w in _MONTHS)
         self.clinical |= frozenset("mrn dob acc fin csn ssn dos pcp pt id sex age exam acct enc".split())
-        self.clinical |= RECORD_WORDS
+        self.clinical |= RECORD_WORDS | REPORT_ABBREVIATIONS
 
     def spans(self, text: str) -> list[tuple[int, int, float]]:
         """(start, end, score) of each name found in `text`."""
@@ -433,6 +455,8 @@ class NameScanner:
         if w in self.names:
             return "lexcommon" if is_word(w) else "lex"
         if "-" in w:
+            if is_word(w):
+                return "common"  # "Pre-op", "Post-contrast": a prefixed word
             parts = [p for p in w.split("-") if p]
             if any(p in self.names and not is_word(p) for p in parts):
                 return "lex"
@@ -498,6 +522,17 @@ class NameScanner:
             return None  # "vein of Galen", "pouch of Douglas", "(Murphy)": eponyms
         if len(seg) == 1 and text[end : end + 1] == ":":
             return None  # "DD:", "Loc:": a field label
+        if len(seg) > 1 and fold(seg[-1][2]) in _EPONYM_WORDS and not context:
+            return None  # "A Hickman Line", "Swan Ganz Catheter": an eponym and its noun, restored to capitals
+        if (
+            len(words) == 1
+            and len(seg) == 2
+            and seg[-1] is not words[0]
+            and re.fullmatch(r"[A-D]|I{1,3}|IV", seg[-1][2])
+            and not context
+            and not weak
+        ):
+            return None  # "syndesmosis, Weber B.", "fracture, Garden I", "ED Hall B": a grade or a bay, no person
         if upper:
             # Capitals are headers and acronyms far more often than names: two lexicon words, one distinctive.
             ok = len(words) >= 2 and n_lex >= 1 and all(len(t[2]) > 1 for t in words)
@@ -588,12 +623,30 @@ def place_word(span: str) -> bool:
     return not any(w in months for w in words) and not all(is_word(w) for w in words)
 
 
+_WORD_PREFIXES = frozenset("pre post non anti intra inter peri sub trans semi co re de extra infra supra para".split())
+
+
+def _british_to_us(w: str) -> str:
+    """The American spelling of a British/Commonwealth word: ae/oe -> e, -our -> -or, -tre -> -ter, -ise -> -ize."""
+    u = re.sub(r"(?<=[a-z])ae|^ae(?=[a-z])", "e", w)
+    u = re.sub(r"(?<=[a-z])oe(?=[a-z])|^oe(?=[a-z])", "e", u)
+    u = re.sub(r"our(?=s?$|ed$|ing$|ous$|able$)", "or", u)
+    u = re.sub(r"(?<=[a-z])tre(?=s?$)", "ter", u)
+    return re.sub(r"is(?=e$|es$|ed$|ing$|ation$)", "iz", u)
+
+
 @functools.cache
 def is_word(w: str) -> bool:
     """Whether a folded word is an ordinary English word, inflections included ("discussed", "levels", "scanned")."""
     common = dictionary_words()
     if w in common:
         return True
+    pre, _, rest = w.partition("-")
+    if pre in _WORD_PREFIXES and rest and (is_word(rest) or rest in REPORT_ABBREVIATIONS):
+        return True  # "pre-op", "post-contrast", "non-enhancing", "intra-articular"
+    british = _british_to_us(w) if len(w) > 5 else w
+    if british != w and is_word(british):
+        return True  # "haematuria", "oesophagus", "tumour", "centre", "ischaemic": British spellings of words
     stems = []
     if w.endswith("s"):
         stems += [w[:-1], w[:-2] if w.endswith("es") else "", w[:-3] + "y" if w.endswith("ies") else ""]
@@ -659,11 +712,14 @@ _ID_LABEL = (
     r"serial|sn|s/n|device(?: id| serial)?|lot|vin|vehicle(?: id)?|plate|license plate|tag|badge|employee(?: id)?|"
     r"case(?: id| number| no\.?| #)|study id|exam id|ref|reference|claim|authorization|auth|rx|chart|"
     r"tracking|uid|uuid|passport|unique id|arrt|barcode|film|pt|registry|reg|workstation|ws|station|host|ip|"
-    r"unit(?: no\.?| number| #)|hospital(?: no\.?| number| #)|nhs(?: no\.?| number)?)"
+    r"unit(?: no\.?| number| #)|hospital(?: no\.?| number| #)|nhs(?: no\.?| number)?|nhi(?: no\.?| number)?|ihi|"
+    r"chi(?: no\.?| number)|phn|urn|ur no\.?|ramq|ohip|health card(?: no\.?| number)?|exam(?: no\.?| number| #)|"
+    r"request(?: no\.?| number| #| id)|episode(?: no\.?| number| #)?|order no\.?)"
 )
 # An id value: letters, digits and inner hyphens, at least three digits, not a date.
 _ID_VALUE = (
-    r"(?:[A-Z]{1,4} )?\d{2,4}(?: \d{2,4}){1,3}(?![\w-])|"
+    r"(?:[A-Z]{1,4} )?\d{2,4}(?: \d{2,4}){1,3}(?![\w-])|\d{4} \d{5} \d(?:[ -]?\d)?(?![\w-])|"
+    r"[A-Z]{1,4} \d{5,12}(?: \d{1,4})?(?![\w-])|"
     # after an id label only slash dates are left to the date rules: "MRN:41-74-71" is an id, not a date
     r"(?!\d{1,2}/\d{1,2}/\d{2,4}\b|\d{4}/\d{1,2}/\d{1,2}\b)(?=[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d[A-Za-z0-9/-]*\d)"
     r"[A-Za-z0-9](?:[A-Za-z0-9]|[-/](?=[A-Za-z0-9])|\.(?=[A-Za-z0-9]*\d))+"
@@ -688,6 +744,21 @@ def _lone_relative_name(text: str, start: int, end: int) -> bool:
     it is an English word, unless it is clinical, report or calendar vocabulary."""
     span = text[start:end]
     return span.istitle() and " " not in span and fold(span) not in _NAME_NEVER and len(span) > 2
+
+
+def _lower_name(span: str) -> bool:
+    """A lower-case phrase after "given to", "discussed with dr": every word a known name, an initial or no English
+    word ("amara okafor", "j. okonkwo"), none clinical, report or role vocabulary, one of three letters or more."""
+    if not span.islower():
+        return False
+    first, last = name_lexicon()
+    words = [fold(w) for w in re.findall(r"[^\W\d_][^\W\d_'’-]*", span)]
+    full = [w for w in words if len(w) > 1]
+    if not full or any(w in _NAME_NEVER or w in _ID_WORDS or w in REPORT_ABBREVIATIONS for w in words):
+        return False
+    if not any(len(w) > 2 for w in full):
+        return False
+    return all(w in first or w in last or not is_word(w) for w in full)
 
 
 def _dictated_name(text: str, start: int, end: int) -> bool:
@@ -760,6 +831,8 @@ _YEARLESS_CUE_BEFORE = re.compile(
     r"is made)?(?: with| to)?|seen(?: on| in)?|performed(?: on)?|obtained(?: on)?|done(?: on)?|taken(?: on)?|"
     r"admitted(?: on)?|discharged(?: on)?|started(?: on)?|began(?: on)?|visit(?: on)?|exam(?: of| on| from)?|"
     r"study(?: of| on| from)?|film(?: of| from)?|scan(?: of| from)?|ct(?: of| from)?|mri(?: of| from)?|"
+    r"cxr|xr|mr|us|pet|cta|ctpa|echo|ecg|ekg|inserted|placed|sited|removed|changed|"
+    r"(?:seen|reviewed|attended|presented) (?:in|at|to) (?:a&e|ed|er|clinic|the ed|fracture clinic)|"
     r"date|dos|doa|dob|before|after|in|at|by)\s*[:,]?\s*(?:the\s+)?)$"
 )
 _YEARLESS_EXAM_AFTER = re.compile(
@@ -767,6 +840,12 @@ _YEARLESS_EXAM_AFTER = re.compile(
     r"sonogram|scan|imaging|pet|nm|report|visit|admission|appointment|procedure|biopsy|surgery|echo|ekg|ecg|"
     r"mammogram|dexa|fluoro|study's|exam's)\b"
 )
+
+
+def _valid_day_month(span: str) -> bool:
+    """ "14/03", "3-4": a day and a month in either order."""
+    a, b = (int(x) for x in re.split(r"[/.-]", span))
+    return 1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)
 
 
 def yearless_date(text: str, start: int, end: int) -> bool:
@@ -797,7 +876,7 @@ RULES: dict[str, list[Rule]] = {
         Rule(
             "name after dictation/signature/communication trigger",
             rf"(?i:\b(?:{_TRIGGER}))\b(?:(?<=[Pp]t)\.)?\s*[:#-]?\s*(?:(?i:dr|mr|mrs|ms|prof)\.? ?)?"
-            rf"(?P<n>{NAME_FRAME}|{NAME_UPPER}|{NAME_CAPS})",
+            rf"(?P<n>{NAME_MIXED}|{NAME_FRAME}|{NAME_UPPER}|{NAME_CAPS})",
             0.85,
             "n",
             plausible_name,
@@ -927,10 +1006,31 @@ RULES: dict[str, list[Rule]] = {
         ),
         Rule(
             "relative's name",
-            rf"(?i:\b{_RELATION}(?:'s name is|,? named|,? called)?)(?:,? |: ?|, )(?P<n>{NAME_CAPS}|{NAME})",
+            rf"(?i:\b{_RELATION}(?:'s name is|,? named|,? called)?)(?: \([^()\n]{{1,30}}\))?(?:,? |: ?|, )"
+            rf"(?P<n>{NAME_CAPS}|{NAME})",
             0.7,
             "n",
             lambda t, s, e: plausible_name(t, s, e) or _lone_relative_name(t, s, e),
+        ),
+        Rule(
+            "name before a kinship or role word in parentheses",
+            rf"(?<![\w'’-])(?P<n>(?:{NAME_TOKEN}|[{UP}]{{2,}}[{UP}'’-]*)(?: (?:{NAME_TOKEN}|[{UP}]{{2,}}[{UP}'’-]*))?)"
+            rf" ?\((?i:{_RELATION}|next of kin|nok)\)",
+            0.6,
+            "n",
+            lambda t, s, e: not any(fold(w) in _NAME_NEVER for w in _TOKEN.findall(t[s:e])) and len(t[s:e]) > 2,
+        ),
+        Rule(
+            "dictated lower-case name after a communication phrase",
+            r"(?:\b(?:given|called|relayed|reported|communicated|discussed|reviewed|read back|faxed|handed over|spoke|"
+            r"talked|explained) (?:to|with)|\bper|\b(?:placed|inserted|performed|done) by)"
+            r"(?: (?:dr|doctor|nurse|rn|tech|radiographer|sonographer|prof|mr|mrs|ms|miss)\.?)? "
+            r"(?P<n>[^\W\d_A-Z][^\W\d_]*\.?(?: [^\W\d_A-Z][^\W\d_'’-]*\.?){0,2})"
+            r"(?=,? (?:at|on|rn|md|who|by|via|and|with|patient|pt|regarding|re|about|for|today|yesterday|the|from)\b|"
+            r"[,.;:)]|[ \t]*(?:$|\n))",
+            0.6,
+            "n",
+            check=lambda t, s, e: _lower_name(t[s:e]),
         ),
         Rule(
             "dictated lower-case name after a title",
@@ -1028,6 +1128,20 @@ RULES: dict[str, list[Rule]] = {
         Rule("social security number", r"(?<![\d.-])\d{3}(?P<q>[- .])\d{2}(?P=q)\d{4}(?![\d-]|\.\d)", 0.85),
         Rule("dotted numeric uid", r"(?<![\d.])\d+(?:\.\d+){4,}(?!\.?\d)", 0.8),
         Rule("dotted accession", r"\b[A-Za-z]{1,6}(?:\.\d{2,}){2,}\b", 0.7),
+        Rule(
+            "NZ NHI number (old and new formats)",
+            r"(?i:\bNHI)(?: (?i:no)\.?| (?i:number))?[ \t]*[:#]?[ \t]*"
+            r"(?P<id>[A-HJ-NP-Z]{3}(?:\d{4}|\d{2}[A-HJ-NP-Z]{2}))\b",
+            0.8,
+            "id",
+        ),
+        Rule("accession with a dotted suffix", r"(?<![\w.])\d{6,}\.\d{3,}(?![\w.])", 0.7),
+        Rule(
+            "HL7 OBR-2/3 order numbers",
+            r"(?m)^OBR\|[^|\n]*\|(?P<a>[^|\n^]*\d[^|\n^]*)?\|(?P<b>[^|\n^]*\d[^|\n^]*)",
+            0.8,
+            ("a", "b"),
+        ),
         Rule(
             "two-digit groups",
             r"(?<![\w/.:-])\d{2}-\d{2}-\d{2}(?:-\d{2})*(?![\w-]|[./]\d)",
@@ -1152,6 +1266,26 @@ RULES: dict[str, list[Rule]] = {
         ),
         Rule("PO box", r"(?i:\bP\.?O\.? Box) \d+\b", 0.8),
         Rule(
+            "house number on a numbered route or highway",
+            r"\b\d{1,6}[A-Z]? (?:(?:State|County|US|U\.S\.|Farm to Market|Ranch to Market|Farm|Ranch|FM|RM|Old|"
+            r"Provincial|Rural) )?(?i:route|rte|highway|hwy|road|rd|interstate)\.? \d{1,4}[A-Z]?\b(?![.,/:-]?\d)",
+            0.7,
+        ),
+        Rule(
+            "rural route or highway contract box",
+            r"\b(?:RR|R\.R\.|Rural Route|HC|HCR|RD|R\.D\.|RMB|RSD) ?#?\d{1,4},? (?i:box) \d{1,5}\b",
+            0.75,
+        ),
+        Rule(
+            "French, Spanish or Portuguese street type before the name",
+            rf"\b\d{{1,5}}[A-Za-z]?,? (?i:rue|chemin|boulevard|boul\.|rang|montée|montee|côte|cote|allée|allee|impasse|"
+            rf"promenade|route|avenue|av\.|paseo|camino|carretera|calle|avenida|travessa|largo|praça|praca|rua)"
+            rf"(?: (?i:de la|de l'|de|du|des|del|de los|de las|da|do|dos|das|d'|l')?\s?"
+            rf"[{UP}][{LO}'’-]+(?:-[{UP}][{LO}'’-]+)*)"
+            rf"{{1,3}}",
+            0.7,
+        ),
+        Rule(
             "unit after an address",
             r"(?<=\w)(?P<u>,? (?:Suite|Ste|Unit|Fl|Floor|Flr|Bldg|Building|Room|Rm|Apt)\.? ?#?\d+[A-Z]?)\b",
             0.5,
@@ -1269,8 +1403,12 @@ RULES: dict[str, list[Rule]] = {
         Rule(
             "facility in capitals",
             r"\b(?:(?:ST\.|SAINT|MT\.|[A-Z][A-Z'’-]+) ){1,4}"
-            r"(?:HOSPITALS?|MEDICAL CENT(?:ER|RE)|HEALTH (?:CENTER|SYSTEM|CARE)|"
-            r"CLINIC|INFIRMARY|IMAGING CENT(?:ER|RE)|MEDICAL GROUP|HEALTHCARE|CANCER CENT(?:ER|RE))\b",
+            r"(?:HOSPITALS?|MEDICAL CENT(?:ER|RE)|HEALTH (?:CENTER|CENTRE|SYSTEM|CARE|SERVICES?)|"
+            r"CLINIC|INFIRMARY|IMAGING CENT(?:ER|RE)|MEDICAL GROUP|HEALTHCARE|CANCER CENT(?:ER|RE)|"
+            r"(?:SURGERY|SURGICAL|REHABILITATION|DIALYSIS|CARE) CENT(?:ER|RE)|(?:NURSING|CARE|REST|RESIDENTIAL) HOME|"
+            r"AGED CARE|RETIREMENT (?:VILLAGE|HOME)|(?:ASSISTED|SENIOR) LIVING|(?:SKILLED )?NURSING FACILITY|LODGE|"
+            r"MANOR|HOSPICE|(?:MEDICAL|FAMILY|GROUP) PRACTICE|(?:PRIMARY|URGENT) CARE|ORTHOPA?EDICS|"
+            r"(?:RADIOLOGY|IMAGING|MEDICAL|ORTHOPA?EDIC) (?:GROUP|ASSOCIATES|PARTNERS|SPECIALISTS))\b",
             0.7,
             check=distinctive_facility,
         ),
@@ -1313,8 +1451,12 @@ _NOT_ADDRESS_WORDS = frozenset(
 )
 
 
+_UNIT_PREFIX = re.compile(r"(?i:flat|unit|apt|apartment|suite|shop|lot|level)\.? ?[\w/]+,? ")
+
+
 def _street_line(text: str, start: int, end: int) -> bool:
-    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    m = _UNIT_PREFIX.match(text, start, end)  # "Unit 4, 12 Kowhai St": the unit word is no street-name word
+    words = [fold(w) for w in _TOKEN.findall(text[m.end() if m else start : end])]
     return len(words) >= 2 and not any(w in _NOT_ADDRESS_WORDS or w in CLINICAL_WORDS for w in words[:-1])
 
 
@@ -1426,7 +1568,8 @@ RULES["STREET_ADDRESS"] += [
 RULES["PHONE_NUMBER"] += [
     Rule(
         "bleep or pager number",
-        r"(?i:\b(?:bleep|bleeper|pager|beeper|ext|extn|extension)\b\.?:?\s*(?:no\.?|number|#)?\s*)"
+        r"(?i:\b(?:bleep|bleeper|pager|beeper|ext|extn|extension|paged(?: at| on| to| via)?|bleeped(?: on| at)?)\b\.?:?"
+        r"\s*(?:no\.?|number|#)?\s*)"
         r"(?P<p>\d(?:-?\d){2,5})(?![\d/.:])",
         0.7,
         "p",
@@ -1481,9 +1624,28 @@ RULES["DATE_TIME"] += [
     Rule(
         "dotted or h time after at/time",
         r"(?i:(?:\b(?:at|time|until|from|by|around|approx\.?)\s*:?\s*|@\s*))"
-        r"(?P<t>(?:[01]?\d|2[0-3])\.[0-5]\d(?:\s?(?:am|pm|a\.m\.|p\.m\.|h|hrs)\b)?)(?![\d.]|\s?(?:cm|mm|x)\b)",
+        r"(?P<t>(?:[01]?\d|2[0-3])\.[0-5]\d(?:\s?(?:am|pm|a\.m\.|p\.m\.|h|hrs)\b)?)(?!\d|\.\d|\s?(?:cm|mm|x)\b)",
         0.65,
         "t",
+    ),
+    Rule(
+        "dotted time after a date",
+        rf"(?:\b\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\b\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {MON},? \d{{4}}|"
+        rf"\b\d{{1,2}}-{MON}-\d{{2,4}}|\b{MON} \d{{1,2}},? \d{{4}})[ \t]+(?:at[ \t]+|@[ \t]*)?"
+        rf"(?P<t>(?:[01]?\d|2[0-3])\.[0-5]\d)(?!\d|\.\d|\s?(?:cm|mm|x)\b)",
+        0.65,
+        "t",
+    ),
+    Rule(
+        "weekday and day/month",
+        rf"\b{WEEKDAY},? (?P<d>\d{{1,2}}[/.-]\d{{1,2}})(?![/.-]?\d)",
+        0.7,
+        check=lambda t, s, e: _valid_day_month(re.split(r"[ ,]+", t[s:e])[-1]),
+    ),
+    Rule(
+        "month-year with a hyphen",
+        rf"\b(?:{'|'.join(m[:3] for m in _MONTHS)}|Sept)-(?:\d{{2}}|\d{{4}})\b(?![-/]\d)",
+        0.7,
     ),
     Rule("clock time with a/p", r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d[aApP]\b", 0.7),
 ]
@@ -1499,6 +1661,9 @@ RULES["AGE_OVER_89"] += [
         ),
     ),
 ]
+# A header field's value: up to four capitalised words (or capitals), "of"/"the" between them ("Duke of Kent Ward").
+_FIELD_WORD = rf"(?:[{UP}][{LO}'’-]+|[{UP}]{{2,}}[{UP}'’-]*)"
+_FIELD_VALUE = rf"{_FIELD_WORD}(?: (?:of |the |de |of the )?{_FIELD_WORD}){{0,3}}"
 RULES["HOSPITAL"] += [
     Rule(
         "facility type, then its name",
@@ -1509,7 +1674,9 @@ RULES["HOSPITAL"] += [
     Rule(
         "care home, GP surgery or nursing station",
         rf"\b(?:{NAME_TOKEN} ){{1,3}}(?:{STREET_TYPE_WIDE} )?(?:Surgery|Medical Practice|Assisted Living|Nursing "
-        rf"Station|Nursing and Rehab(?:ilitation)?(?: Cent(?:er|re))?|Health Service|Multi Purpose Service|Care Home|"
+        rf"Station|Nursing and Rehab(?:ilitation)?(?: Cent(?:er|re))?|"
+        rf"Rehab(?:ilitation)? and Nursing(?: Cent(?:er|re))?|"
+        rf"Health Service|Multi Purpose Service|Care Home|"
         rf"Rest Home|Retirement (?:Home|Village)|Residential Care|Manor|Lodge|Aged Care|Family Health Team|"
         rf"Skilled Nursing(?: Facility)?|Internal Medicine|"
         rf"(?:Aboriginal )?Medical Service|Primary Care|Family Medicine|Health Centre|Health Center)\b",
@@ -1518,8 +1685,9 @@ RULES["HOSPITAL"] += [
     ),
     Rule(
         "a town's general hospital",
-        rf"\b(?P<h>(?:[{UP}][{LO}'’-]+ ){{1,3}}General)"
-        rf"(?=[ \t]*(?:$|\||\(|,|(?:Emergency|Radiology|Hospital|Imaging|ED)\b))",
+        rf"\b(?P<h>(?:[{UP}][{LO}'’-]+ ){{1,3}}(?:General|Private))"
+        rf"(?=[ \t]*(?:$|\||\(|,|[.;)]|(?:Emergency|Radiology|Hospital|Imaging|ED)\b|"
+        rf"(?:on|at|in|for|with|via|and|today|yesterday|dated|where)\b))",
         0.6,
         "h",
         check=lambda t, s, e: (
@@ -1534,6 +1702,73 @@ RULES["HOSPITAL"] += [
         check=_ward_name,
     ),
     Rule(
+        "letterhead or footer line: a name in capitals, then a phone number",
+        r"(?m)^(?P<h>[A-Z][A-Z'’&.-]+(?: (?:[A-Z][A-Z'’&.-]*|OF|AND|&)){0,5})[ \t]{2,}"
+        r"(?=(?:Tel:?|Ph:?|Phone:?)?[ \t]*[+(\d][\d ().+/-]{6,}\d[ \t]*(?:$|\|))",
+        0.6,
+        "h",
+        check=lambda t, s, e: _caps_letterhead(t[s:e]),
+    ),
+    Rule(
+        "a saint's private or general hospital",
+        rf"\b(?:St\.?|Saint|Ste\.?) {NAME_TOKEN}(?: (?:de|du|des|of|the|la|le|{NAME_TOKEN})){{0,3}}"
+        rf" (?:Private|Public|General)\b",
+        0.65,
+    ),
+    Rule(
+        "Quebec health institution",
+        rf"\b(?:CLSC|CHSLD|CIUSSS|CISSS|CSSS|CHU|CHUM|CHUS|CHUQ|GMF|UMF|CH|CRDS)"
+        rf"(?: (?:de la|de l'|des|du|de|d')?\s?(?:[{UP}][{LO}'’-]+|[{UP}]{{2,}}[{UP}'’-]*)"
+        rf"(?:-[{UP}][{LO}'’-]+)*){{1,4}}",
+        0.65,
+        check=lambda t, s, e: distinctive_facility(t, s, e) and len(t[s:e].split()) > 1,
+    ),
+    Rule(
+        "health system and its district",
+        rf"\b(?:Te Whatu Ora|Health New Zealand|Health NZ|NHS|Kaiser Permanente|VA|Veterans Affairs|Alberta Health "
+        rf"Services|Queensland Health|NSW Health|SA Health|WA Health|Tasmanian Health Service|HSE)(?: [-–])?"
+        rf"(?: (?:[{UP}][{LO}'’ā-ū-]+|[{UP}]{{2,}})){{1,3}}",
+        0.6,
+        check=lambda t, s, e: _health_district(t, s, e),
+    ),
+    Rule(
+        "a saint's facility",
+        r"\b(?:St\.?|Saint|Ste\.?|ST\.?|SAINT|STE\.?) (?:[A-Z][a-z]+|[A-Z]{2,})(?:[-][A-Z][A-Za-z]+)?['’][sS]\b",
+        0.65,
+        check=lambda t, s, e: (
+            not re.match(r"\s*(?:[A-Z][a-z]+ )?(?i:disease|syndrome|sign|dance|fire|wort|day|eve|feast)\b", t[e:])
+        ),
+    ),
+    Rule(
+        "ward, unit or source named in a header field",
+        rf"(?m)(?:^|[ \t]{{2,}}|\t|\|[ \t]*)(?i:ward|source|location|loc|unit|bed location)[ \t]*:[ \t]*"
+        rf"(?P<w>{_FIELD_VALUE})(?=[ \t]*(?:$|,|\||[ \t]{{2,}}|\t))",
+        0.6,
+        "w",
+        check=lambda t, s, e: _field_ward(t[s:e]),
+    ),
+    Rule(
+        "ward or practice after a requesting clinician",
+        rf"(?m)\b(?i:requested by|requesting(?: clinician| doctor)?|referrer|referred by|"
+        rf"referring(?: clinician| doctor)?)[ \t]*:?[ \t]*"
+        rf"(?:(?i:dr|mr|mrs|ms|miss|prof)\.?[ \t]+)?(?:{NAME}|{NAME_CAPS}|{NAME_UPPER}|{_UPW})"
+        rf"(?:[ \t]*(?:,|\|)[ \t]*|[ \t]{{2,}})(?P<w>{_FIELD_VALUE})(?=[ \t]*(?:$|\||,|[ \t]{{2,}}|\t))",
+        0.6,
+        "w",
+        check=lambda t, s, e: _field_ward(t[s:e]) and not _given_after_comma(t, s, e),
+    ),
+    Rule(
+        "facility before its department",
+        rf"(?m)(?:^|(?<=[-–:] ))(?P<h>(?:St\.? |Saint )?{NAME_TOKEN}(?: (?:{NAME_TOKEN}|of|the|and|&)){{0,4}})"
+        rf" (?=(?:Emergency|Radiology|Medical Imaging|Imaging|X-[Rr]ay) Department\b|Department of Radiology\b)",
+        0.6,
+        "h",
+        check=lambda t, s, e: (
+            rare_facility(t, s, e)
+            or any(fold(w) in place_lexicon() and fold(w) not in GENERIC_FACILITY_WORDS for w in t[s:e].split())
+        ),
+    ),
+    Rule(
         "HL7 MSH-4/6 facility and PV1-3 location",
         r"(?m)^MSH\|[^|\n]*\|[^|\n]*\|(?P<a>[^|\n]*[^\W\d_][^|\n]*)\|[^|\n]*\|(?P<b>[^|\n]*[^\W\d_][^|\n]*)|"
         r"^PV1\|[^|\n]*\|[^|\n]*\|(?P<c>[^|\n^]*[^\W\d_][^|\n^]*)",
@@ -1541,6 +1776,60 @@ RULES["HOSPITAL"] += [
         ("a", "b", "c"),
     ),
 ]
+
+
+# Field values that name a kind of place, not a place: "Ward: ED", "Source: GP", "Location: Day Surgery Unit".
+_FIELD_NOT_WARD = frozenset(
+    """
+    outpatient outpatients inpatient inpatients outpt inpt opd gp self community private public referral emergency
+    clinic home theatre theatres recovery resus resuscitation majors minors department dept none unknown other n/a na
+    same main room bay bed side x-ray xray ultrasound mri ct nuclear fluoroscopy mammography ward unit wards
+    """.split()
+)
+
+
+_HEALTH_SYSTEM = re.compile(
+    r"(?:Te Whatu Ora|Health New Zealand|Health NZ|NHS|Kaiser Permanente|VA|Veterans Affairs|Alberta Health Services|"
+    r"Queensland Health|NSW Health|SA Health|WA Health|Tasmanian Health Service|HSE)(?: [-–])?"
+)
+
+
+def _health_district(text: str, start: int, end: int) -> bool:
+    """ "Te Whatu Ora Waitematā", "NHS Lothian", "VA Palo Alto": the district is a place or no English word, not a
+    record label ("NHS Number") nor a clinical or generic word."""
+    m = _HEALTH_SYSTEM.match(text, start, end)
+    words = [fold(w) for w in _TOKEN.findall(text[m.end() if m else start : end])]
+    if not words or any(w in _NAME_NEVER or w in GENERIC_FACILITY_WORDS or w in RECORD_WORDS for w in words):
+        return False
+    return any(w in place_lexicon() or not is_word(w) for w in words)
+
+
+def _caps_letterhead(span: str) -> bool:
+    """A capital line before a phone number names a practice or facility: no clinical, record or report word, and a
+    facility word or a word that is no English word ("NORTHGATE IMAGING", "KILBRIDE ORTHOPAEDIC ASSOCIATES")."""
+    words = [fold(w) for w in _TOKEN.findall(span)]
+    never = (CLINICAL_WORDS - FACILITY_WORDS) | RECORD_WORDS | REPORT_ABBREVIATIONS | _CALENDAR
+    if not words or any(w in never for w in words):
+        return False
+    distinct = [w for w in words if w not in GENERIC_FACILITY_WORDS]
+    return bool(distinct) and (any(w in FACILITY_WORDS for w in words) or any(not is_word(w) for w in distinct))
+
+
+def _given_after_comma(text: str, start: int, end: int) -> bool:
+    """ "OKAFOR, AMA": a known given name after a comma is the second half of an inverted name, not a ward."""
+    words = [fold(w) for w in _TOKEN.findall(text[start:end])]
+    return text[:start].rstrip(" \t").endswith(",") and len(words) == 1 and words[0] in name_lexicon()[0]
+
+
+def _field_ward(value: str) -> bool:
+    """A header field's value is a named ward or place: some word is not a ward function, abbreviation, clinical,
+    calendar, name-frame or generic facility word ("Kowhai", "Duke of Kent Ward"; not "Day Surgery Unit", "SAU")."""
+    words = [fold(w) for w in _TOKEN.findall(value)]
+    never = WARD_FUNCTION_WORDS | WARD_ABBREVIATIONS | _FIELD_NOT_WARD | CLINICAL_WORDS | GENERIC_FACILITY_WORDS
+    never = never | _NAME_NEVER | REPORT_ABBREVIATIONS | _PARTICLES | {"of", "the"}
+    if not words or any(w in CLINICAL_WORDS or w in _CALENDAR for w in words):
+        return False
+    return any(w not in never and len(w) > 2 for w in words)
 
 
 def _known_place(text: str, start: int, end: int) -> bool:
@@ -1598,7 +1887,8 @@ RULES["PERSON"] += [
     Rule(
         "name heading a line before a birth date",
         r"(?m)^[ \t]*(?P<n>[^\W\d_][\w'’-]*(?:,? ?[^\W\d_][\w'’-]*){1,3})"
-        r"(?=[ \t]*(?:\||[ \t]{2,}|\t)[ \t]*\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4})",
+        r"(?=[ \t]*(?:\||[ \t]{2,}|\t)[ \t]*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|(?i:mrn|mr ?#|mr no|dob|d\.o\.b|"
+        r"nhs|nhi|chi|urn|ur no|hosp(?:ital)? (?:no|number|id)|case no|patient id)\b))",
         0.7,
         "n",
         check=_header_name,
@@ -1746,6 +2036,8 @@ def keep_ner(
         return bool(_MONTH_WORD.search(span) or _DATE_NUMERIC.search(span))
     if any(c.isdigit() for c in span):
         return False
+    if entity == "PERSON" and re.match(r"(?:St\.?|Saint|Ste\.?|ST\.?|SAINT) ", span.strip()):
+        return False  # "St John's wort", "St Patrick's Day": a saint's name is an eponym or a place, no patient
     tokens = [w for w in _WORD.findall(span) if len(w) > 1]  # "M.D." is no name
     if not tokens or text[end : end + 1] == ":":
         return False
@@ -1755,7 +2047,7 @@ def keep_ner(
         return False  # "Mickey Mouse sign", "Hampton hump", "Shenton line": eponyms
     if len(tokens) == 1 and _EPONYM_PRE.search(text[max(0, start - 30) : start]):
         return False  # "pouch of Douglas", "vein of Galen", "(Murphy) sign"
-    if any(fold(w) in CLINICAL_WORDS for w in tokens):
+    if any(fold(w) in CLINICAL_WORDS or fold(w) in REPORT_ABBREVIATIONS for w in tokens):
         return False
     if all(w.isupper() for w in tokens):
         # Capitals are headers and acronyms far more often than names: an all-capital person needs two words, none
@@ -1911,7 +2203,8 @@ def build_recognizers(allow_words: Iterable[str] = (), rarity: WordRarity | None
 _LEAD_LABEL = re.compile(
     rf"^(?:(?i:(?:dr|drs|mr|mrs|ms|miss|mx|prof|doctor|at|on|@|by|the|of|from|to|in|and|dated?|time|pcp|signed|"
     rf"tech|with|d/w|pt|patient|name|per|cc|around|approx|since|until|nurse|sister|matron|charge|radiographer|"
-    rf"sonographer|registrar|consultant|midwife|physiotherapist|nok|next of kin|kin|{_ID_LABEL})"
+    rf"sonographer|registrar|consultant|midwife|physiotherapist|nok|next of kin|kin|gp|professor|requesting|"
+    rf"requested by|referring|ordering|admitting|{_RELATION}|{_ID_LABEL})"
     rf"(?=[\s:#=.]|\Z)\.?(?=[\s:#=]|\Z)"
     rf"\s*(?:number|no\.?|#)?"
     rf"\s*[:#=]?\s*)|[,:;#=\s]+)+"
@@ -1923,15 +2216,26 @@ _TRAIL_LABEL = re.compile(
 _DATE_JOIN = re.compile(
     r",?\s+(?:(?i:at|and|to|through|thru|or|until|till|from|on)|@|&|[-–])\s+|\s*@\s*|\s*\n\s*|\s+(?=(?i:at|on)\s)"
 )
+# A phone number's extension label ("ext. 4821", "EXTENSION 22"; a glued "x4821" stays in the span), and the words
+# before a number ("ICU", "Tel").
+_PHONE_EXT = re.compile(r"\s+(?:(?i:ext\.?|extn\.?|extension)\s*(?:(?i:no)\.?\s*|#\s*)?|[xX]\s+)(?=\d)")
+_PHONE_LEAD_WORDS = re.compile(r"(?:[^\W\d_][^\s\d]*\s+)+")
 _PERSON_JOIN = re.compile(r"\s+(?:and|&|with|to|or)\s+|\s*\n\s*")
 _DATE_EDGE_KEEP = frozenset("am pm a.m. p.m. noon midnight hrs hours hr h o'clock of the".split())
 _HOSPITAL_LEAD = re.compile(
-    r"(?:(?:From|At|To|In|Via|Outside|Seen at|Transferred from|Referred from|(?i:radiology )?(?i:report|study|exam)"
-    r"(?: from)?(?: -)?) )+"
+    r"(?:(?:(?i:from|at|to|in|via|outside|seen at|transferred from|referred from)|"
+    r"(?i:radiology )?(?i:report|study|exam)(?: from)?(?: -)?) )+"
 )
-# A department, meeting or section after a facility's name: "X Hospital - Radiology", "X Hospital MDT".
+# A department, meeting or section after a facility's name: "X Hospital - Radiology", "X Hospital MDT"; a bare
+# department word only after a facility ending ("X GENERAL HOSPITAL RADIOLOGY", not "Eastgate Radiology").
 _HOSPITAL_TAIL = re.compile(
-    r"(?:\s+[-–]\s+(?i:radiology|imaging|medical imaging|department of radiology|x-ray)|\s+MDT)+$"
+    r"(?:\s+[-–]\s+(?i:radiology|imaging|medical imaging|department of radiology|x-ray)|\s+(?i:mdt)|"
+    r"\s+(?i:radiology|imaging|medical imaging|x-ray|radiology department|"
+    r"department of radiology|imaging department)(?=\s*$))+$"
+)
+_HOSPITAL_CUE_INSIDE = re.compile(r"(?P<pre>(?:[^\W\d_]+ ){1,3})(?i:from|at|to|via|outside) ")
+_HOSPITAL_ENDING = re.compile(
+    r"(?i:hospitals?|infirmary|clinic|cent(?:er|re)|general|memorial|hospice|institute|polyclinic|klinikum)$"
 )
 _DATE_PART = re.compile(rf"\d|{MON}|\b{WEEKDAY}")
 _TRIM_ENTITIES = frozenset({"PERSON", "DATE_TIME", "MEDICAL_ID", "PHONE_NUMBER", "AGE_OVER_89", "LOCATION"})
@@ -1943,8 +2247,15 @@ def trim_span(text: str, start: int, end: int, entity: str) -> list[tuple[int, i
     if entity == "HOSPITAL":
         m = _HOSPITAL_LEAD.match(text, start, end)
         s = m.end() if m and m.end() < end else start
+        m = _HOSPITAL_CUE_INSIDE.match(text, s, end)
+        if m and m.end() < end and not any(fold(w) in FACILITY_WORDS for w in _TOKEN.findall(m.group("pre"))):
+            s = m.end()  # "IMAGES FROM BARNSWORTH GENERAL HOSPITAL": a capital line's words before the cue
         t = _HOSPITAL_TAIL.search(text, s, end)
-        return [(s, t.start() if t and t.start() > s else end)]
+        if t and t.start() > s:
+            bare = not re.match(r"\s+[-–]|\s+(?i:mdt)\b", t.group())
+            if not bare or _HOSPITAL_ENDING.search(text, s, t.start()):
+                return [(s, t.start())]
+        return [(s, end)]
     if entity not in _TRIM_ENTITIES:
         return [(start, end)]
     span = text[start:end]
@@ -1956,6 +2267,16 @@ def trim_span(text: str, start: int, end: int, entity: str) -> list[tuple[int, i
         return [] if entity in ("PERSON", "DATE_TIME") and s > start else [(start, end)]
     if entity in ("MEDICAL_ID", "PHONE_NUMBER") and not any(c.isdigit() for c in text[s:e]):
         return [(start, end)] if any(c.isdigit() for c in span) else []
+    if entity == "PHONE_NUMBER":
+        m = _PHONE_LEAD_WORDS.match(text, s, e)
+        if m and m.end() < e and (text[m.end()].isdigit() or text[m.end()] in "+("):
+            s = m.end()  # "ICU 0161 496 0000": a ward or label word before the number is no part of it
+        parts, p = [], s
+        for j in _PHONE_EXT.finditer(text, s, e):
+            parts.append((p, j.start()))
+            p = j.end()
+        parts.append((p, e))  # "617-555-0199 ext 4821": the number and the extension, not the label
+        return [(a, b) for a, b in parts if any(c.isdigit() for c in text[a:b])]
     if entity == "DATE_TIME":
         parts, p = [], s
         for j in _DATE_JOIN.finditer(text, s, e):
@@ -1973,12 +2294,25 @@ def trim_span(text: str, start: int, end: int, entity: str) -> list[tuple[int, i
         parts.append((p, e))
         lower = text[s:e].islower()  # a dictated lower-case name ("doctor okafor") is all lower case
         parts = [(a, b) for a, b in parts if b > a and (lower or any(c.isupper() for c in text[a:b]))]
+        # A line after the name that holds only ordinary or report words ("Okafor, Ama\nMedical Record") is no name.
+        parts = [
+            (a, b)
+            for i, (a, b) in enumerate(parts)
+            if i == 0 or "\n" not in text[parts[i - 1][1] : a] or not _only_words(text[a:b])
+        ]
         if parts:
             m = _PARTICLES_BEFORE.search(text, max(0, parts[0][0] - 30), parts[0][0])
             if m and m.end() == parts[0][0]:
                 parts[0] = (m.start("p"), parts[0][1])  # "van Leeuwen ME", "de la Fuente": particles belong
         return parts
     return [(s, e)]
+
+
+def _only_words(span: str) -> bool:
+    """Every word of `span` is an ordinary English or report word and no known name."""
+    first, last = name_lexicon()
+    words = [fold(w) for w in _TOKEN.findall(span)]
+    return bool(words) and all((is_word(w) or w in _NAME_NEVER) and w not in first and w not in last for w in words)
 
 
 # "the 30th of August, 2011": the article is part of such a date.
@@ -2038,8 +2372,16 @@ def _date_edges(text: str, s: int, e: int) -> tuple[int, int]:
 # HOSPITAL grows to the left over capitalised words that are not generic facility or clinical words ("Kilbride
 #   Valley Medical Centre" when only "Valley Medical Centre" was found), and over "St."/"Saint"/"Mount"; not over an
 #   English word that opens the sentence ("Outside Valley Imaging"), nor over capitals (acronyms, headers).
-#   A name followed by its own initials in parentheses ("Harold Rushleywick (HGR)") grows over them.
-# STREET_ADDRESS grows to the right over a unit ("Apt 4B", "Suite 210", "Flat 3", "Unit 7").
+#   A name followed by its own initials in parentheses ("Harold Rushleywick (HGR)") grows over them. A name span
+#   never ends on a clinical, department, record, ward or report-abbreviation word ("Okafor, HDU", "Lela K  Med
+#   Rec"), on an eponym before its noun ("Tarlov cyst"), nor on an ordinary word on the next line.
+# HOSPITAL also grows to the left over a lower-case joiner between capitalised words ("Duke of Kent Ward",
+#   "Stoke-on-Trent"), and to the right over facility words that end on a facility noun ("St Andrew's" + "Care
+#   Home", "St Aidan's" + "Private"), never over a department ("Radiology", "Emergency Department").
+# STREET_ADDRESS grows to the right over a unit ("Apt 4B", "Suite 210", "Flat 3", "Unit 7", any case) and over the
+#   number of a numbered road ("10234 County Road 12").
+# Beside the spans: a town after a facility or an address (", Whangarei", "in Tolleson") becomes a LOCATION, and a
+#   four-digit postcode after a town on an address line a STREET_ADDRESS.
 # Everything here is vocabulary and shape, not a phrasing of any corpus: the same rule applies to every recognizer's
 # spans, the spaCy NER's included.
 _NAME_NEVER = (
@@ -2058,6 +2400,7 @@ _NAME_NEVER = (
     )
     | frozenset(w for w in re.findall(r"[a-z]+", _RELATION) if len(w) > 2)
     | RECORD_WORDS
+    | REPORT_ABBREVIATIONS
 )
 _FACILITY_END = re.compile(rf"(?:{FACILITY}|{FACILITY_WEAK})\b")
 _GROW_TOKEN = r"[^\W\d_][\u0300-\u036f]*(?:[^\W\d_][\u0300-\u036f]*|['’][^\W\d_])*"
@@ -2067,8 +2410,9 @@ _RIGHT_STEP = re.compile(
 )
 _LEFT_STEP = re.compile(rf"(?<![\w'’-])(?P<tok>{_GROW_TOKEN})(?P<dot>\.)?(?P<gap>\^|-|[ ]|,[ ]?)$")
 _UNIT_AFTER = re.compile(
-    r",?[ ](?P<u>(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|#)\.?[ ]?#?[0-9][0-9A-Za-z-]*)"
+    r",?[ ](?P<u>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|room|rm|#)\.?[ ]?#?[0-9][0-9A-Za-z-]*)"
 )
+_ROUTE_NUMBER_AFTER = re.compile(r"[ ]\d{1,4}[A-Z]?\b(?![.,/:-]?\d)(?:[ ]#\d{1,5}\b)?")
 _ID_WORDS = frozenset("mrn dob acc ssn fin csn id ct mri pet cxr".split())
 _ARABIC_PREFIX = frozenset("al el abu bin ben ibn bint".split())
 
@@ -2160,12 +2504,56 @@ def _grow_person(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+# Words a facility's name may continue with after a detected part ("St Andrew's" + "Care Home", "St Aidan's" +
+# "Private"), and the words such a continuation must end on.
+_FACILITY_TAIL_WORDS = frozenset(
+    """
+    hospital hospitals infirmary clinic clinics centre center medical health healthcare general community district
+    regional memorial private public nursing care home hospice lodge manor living assisted residential aged rest
+    retirement village rehabilitation rehab surgery practice
+    """.split()
+)
+_FACILITY_TAIL_END = frozenset(
+    "hospital hospitals infirmary clinic clinics centre center general private public home hospice lodge manor living "
+    "care village surgery practice".split()
+)
+# Lower-case joiners inside a place's name: "Duke of Kent Ward", "Stoke-on-Trent", "Newcastle-under-Lyme".
+_NAME_JOINERS = frozenset("of the de du la le on upon under en sur in by super".split())
+
+
+def _grow_hospital_right(text: str, e: int) -> int:
+    end, p = e, e
+    while True:
+        m = re.match(r"[ ](?P<tok>[^\W\d_]+)(?![\w'’-])", text[p : p + 30])
+        if not m or fold(m.group("tok")) not in _FACILITY_TAIL_WORDS or not m.group("tok")[:1].isupper():
+            return end
+        p += m.end()
+        if fold(m.group("tok")) in _FACILITY_TAIL_END:
+            end = p
+
+
 def _grow_hospital(text: str, s: int, e: int) -> tuple[int, int]:
+    e = _grow_hospital_right(text, e)
     while s > 0:
         m = _LEFT_STEP.search(text, max(0, s - 40), s)
         if not m or m.group("gap") not in (" ", "-"):
             break
         tok, w = m.group("tok"), fold(m.group("tok"))
+        if w in _NAME_JOINERS and not m.group("dot"):
+            j = _LEFT_STEP.search(text, max(0, m.start() - 40), m.start())
+            jw = fold(j.group("tok")) if j else ""
+            if (
+                j
+                and j.group("gap") == m.group("gap")
+                and j.group("tok")[:1].isupper()
+                and not j.group("dot")
+                and jw not in GENERIC_FACILITY_WORDS
+                and jw not in _NAME_NEVER
+                and not _SENTENCE_END.search(text[max(0, j.start() - 40) : j.start()])
+            ):
+                s = j.start("tok")  # "Duke of Kent Ward", "Stoke-on-Trent Hospital"
+                continue
+            break
         saint = w in ("st", "saint", "mount", "mt", "ste", "san", "santa")
         if not tok[:1].isupper() or (m.group("dot") and not saint):
             break
@@ -2184,20 +2572,93 @@ def _initials_of(name: str) -> str:
     return "".join(w[0].upper() for w in re.findall(r"[^\W\d_][\w'’]*", name) if w[0].isupper() or len(w) > 3)
 
 
+# Words a person's name never ends on: clinical, department and record words, ward and unit abbreviations, report
+# abbreviations ("Okafor, HDU", "Lela K  Med Rec", "Nagy, Ward", "JONES PICC inserted").
+_NAME_TAIL_NEVER = (
+    CLINICAL_WORDS
+    | DEPARTMENT_WORDS
+    | RECORD_WORDS
+    | REPORT_ABBREVIATIONS
+    | frozenset("ward wards bay bed room mdt med rec gp bleep pager a&e".split())
+    | WARD_ABBREVIATIONS
+)
+_NOT_NAME_END = _NAME_TAIL_NEVER - CLINICAL_WORDS | DEPARTMENT_WORDS
+_TAIL_STEP = re.compile(r"(?P<sep>,?\s+)(?P<tok>[^\W\d_][\w&'’-]*)\.?$")
+
+
 def _drop_clinical_tail(text: str, s: int, e: int) -> int:
-    """A name span that swallowed the clinical word after it ("Dr. Moran Left lower lobe") ends before it."""
+    """A name span that swallowed the words after it ends before them: a clinical, department, record or ward word
+    ("Dr. Moran Left lower lobe", "Okafor, HDU", "Lela K  Med Rec"), an eponym before its noun ("KRZYSZTOF
+    Hill-Sachs lesion", "Tarlov cyst"), or an ordinary word on the next line. The first word always stays."""
+    first, last = name_lexicon()
     while True:
-        m = re.search(rf"[ ](?P<tok>[{UP}][{LO}]+)$", text[s:e])
-        if not m or not (fold(m.group("tok")) in CLINICAL_WORDS or fold(m.group("tok")) in DEPARTMENT_WORDS):
+        m = _TAIL_STEP.search(text, s, e)
+        if not m or m.start() <= s:
             return e
-        e = s + m.start()
+        tok = m.group("tok")
+        w = fold(tok)
+        comma = "," in m.group("sep")
+        if comma and tok in US_STATES_ZIP or not comma and tok.isupper() and len(tok) <= 2:
+            return e  # "Milford, CT": a place merged into the name's span; "Okafor MR": initials, not MR imaging
+        # Clinical words that are also family names ("HEAD", "Hand") end a name only in title case after a space.
+        never = _NAME_TAIL_NEVER if m.group("sep") == " " and tok[:1].isupper() and tok[1:].islower() else _NOT_NAME_END
+        drop = w in never or fold(w.split("-")[0]) in never
+        drop = drop or not tok.isupper() and bool(_EPONYM_NEXT.match(text[m.end() : m.end() + 40].lower()))
+        drop = drop or ("\n" in m.group("sep") and is_word(w) and w not in first and w not in last)
+        if not drop:
+            return e
+        e = m.start()
+
+
+# A town named right after a facility or a street address ("Kowhai Surgery, Whangarei", "12 Rata St, Te Awamutu,"),
+# or after "in" ("from Lakeside Rehab in Tolleson"), and a four-digit postcode after a town on an address line.
+_TOWN_AFTER = re.compile(
+    rf",[ \t]+(?P<l>{CITY})(?=[ \t]*(?:$|\n|[,;|)]|[ \t]{{2,}}|[ \t]+\d{{4,5}}\b|[ \t]+[A-Z]{{2,3}}\b))"
+)
+_TOWN_IN = re.compile(rf"[ \t]+in[ \t]+(?P<l>{CITY})(?![\w'’-])")
+_POSTCODE_AFTER = re.compile(r"[ \t]+(?P<p>\d{4})(?=[ \t]*(?:$|\n|,|\||[ \t]{2,}))")
+
+
+def _town(span: str, strict: bool) -> bool:
+    """A capitalised phrase beside a facility or an address is its town unless it is a generic, clinical, ward or
+    calendar phrase; `strict`: also not an ordinary English phrase unless a known place ("in Hope" stays)."""
+    words = [fold(w) for w in _TOKEN.findall(span)]
+    if not words or not loose_place(span):
+        return False
+    never = WARD_FUNCTION_WORDS | WARD_ABBREVIATIONS | _NAME_NEVER | _FIELD_NOT_WARD
+    if any(w in never for w in words):
+        return False
+    return not strict or fold(span) in place_lexicon() or not all(is_word(w) for w in words)
+
+
+def _places_beside(text: str, results: list[Any]) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    for r in results:
+        line_start = text.rfind("\n", 0, r.start) + 1
+        address_line = any(a.entity_type == "STREET_ADDRESS" and line_start <= a.start < r.start for a in results)
+        if r.entity_type in ("HOSPITAL", "STREET_ADDRESS") or r.entity_type == "LOCATION" and address_line:
+            m = _TOWN_AFTER.match(text, r.end)
+            if m and _town(m.group("l"), strict=False):
+                out.append(("LOCATION", m.start("l"), m.end("l")))  # "..., Te Awamutu, Waikato 3800"
+        if r.entity_type == "HOSPITAL":
+            m = _TOWN_IN.match(text, r.end)
+            if m and _town(m.group("l"), strict=True):
+                out.append(("LOCATION", m.start("l"), m.end("l")))
+    for typ, s, e in [(r.entity_type, r.start, r.end) for r in results] + out:
+        if typ != "LOCATION":
+            continue
+        m = _POSTCODE_AFTER.match(text, e)
+        line_start = text.rfind("\n", 0, s) + 1
+        if m and any(a.entity_type == "STREET_ADDRESS" and line_start <= a.start < s for a in results):
+            out.append(("STREET_ADDRESS", m.start("p"), m.end("p")))
+    return out
 
 
 def complete_spans(text: str, results: list[Any]) -> list[Any]:
     """Each detection grown over the adjacent parts of the same identifier (see the rule above this function)."""
     from presidio_analyzer import RecognizerResult
 
-    out = []
+    out = [RecognizerResult(typ, s, e, 0.6) for typ, s, e in _places_beside(text, results)]
     for r in results:
         s, e = r.start, r.end
         if r.entity_type == "PERSON":
@@ -2211,6 +2672,9 @@ def complete_spans(text: str, results: list[Any]) -> list[Any]:
         elif r.entity_type == "STREET_ADDRESS":
             m = _UNIT_AFTER.match(text, e)
             e = m.end() if m else e
+            m = _ROUTE_NUMBER_AFTER.match(text, e)
+            if m and re.search(r"(?i:\b(?:route|rte|highway|hwy|road|rd|interstate)\.?)$", text[s:e]):
+                e = m.end()  # "10234 County Road 12": the road's number
         out.append(r if (s, e) == (r.start, r.end) else RecognizerResult(r.entity_type, s, e, r.score))
     return out
 
@@ -2237,7 +2701,7 @@ FACILITY_ENDINGS = frozenset(
     """
     hospital hospitals infirmary clinic clinics centre center practice surgery station lodge manor home living nursing
     service team medicine ward unit care institute associates partners imaging radiology diagnostics health healthcare
-    general orthopaedics orthopedics
+    general orthopaedics orthopedics village
     """.split()
 )
 _FACILITY_STOP = frozenset(
@@ -2253,7 +2717,7 @@ FACILITY_WORDS = frozenset(
     primary care general university regional community district county royal memorial base private nursing station
     service services institute associates partners imaging radiology diagnostics ward unit home lodge manor walk-in
     aged team saint mount valley surgery rehabilitation rehab assisted living residential sanatorium hospice children's
-    women's
+    women's retirement village senior
     """.split()
 )
 _CASE_WORD = re.compile(r"(?<![\w'’])[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))+(?![\w])")  # no code parts, no initials
