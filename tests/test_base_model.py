@@ -34,10 +34,12 @@ def test_missing_gguf_file_and_path_are_clear_errors(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_fix_tokenizer_caps_huge_model_max_length():
-    from _tiny_model import smollm2_tokenizer, tiny_llama
+def test_fix_tokenizer_caps_huge_model_max_length(smollm2_tok):
+    import copy
 
-    tok = smollm2_tokenizer()
+    from _tiny_model import tiny_llama
+
+    tok = copy.deepcopy(smollm2_tok)  # changed below
     tok.model_max_length = int(1e30)  # as it comes from the GGUF
     model = tiny_llama(len(tok))
     B.fix_tokenizer(tok, model)

@@ -129,22 +129,14 @@ def test_headline_and_check_against_max_exposure(tmp_path):
     assert not out.exists()
 
 
-@pytest.fixture(scope="module")
-def tok():
-    from _tiny_model import smollm2_tokenizer
-
-    return smollm2_tokenizer()
-
-
-def test_only_the_train_split_gets_canaries_val_and_test_are_byte_identical(tmp_path, tok):
+def test_only_the_train_split_gets_canaries_val_and_test_are_byte_identical(tmp_path, smollm2_tok, tiny_base):
     """The insertion point: the train split's tokenize job. The chat JSONL files are not touched, and val/test
     tokenize to the same bytes with canaries on and off; train gets exactly the canary rows on top."""
-    from _tiny_model import save_tiny_base
     from datasets import load_from_disk
 
     from radtune.tokenize import tokenize_file
 
-    base = save_tiny_base(tok, tmp_path / "base")
+    base, tok = tiny_base, smollm2_tok
     canaries = tmp_path / "canaries.jsonl"
     rows = _make(repeats=[1, 4], per_repeat=1, controls=1)
     canaries.write_text("".join(json.dumps(c) + "\n" for c in rows))

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _helpers import planned_jobs, snakemake
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -47,17 +48,10 @@ def test_configuration_reference_is_current():
 
 
 def test_unmapped_required_column_is_rejected_at_startup(tmp_path):
-    import subprocess
-    import sys
-
     cfg = demo_config()
     del cfg["datasets"]["demo"]["columns"]["impression"]
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "-s", str(ROOT / "Snakefile"), "--directory", str(ROOT),
-         "--workflow-profile", "none", "--configfile", str(tmp_path / "c.yaml")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    run = snakemake(ROOT, tmp_path / "c.yaml", "-n", timeout=120)
     assert run.returncode != 0
     assert "datasets.demo.columns.impression is required for task 'impression'" in run.stdout + run.stderr
 
@@ -70,9 +64,6 @@ def _dry_run(tmp_path: Path, cfg: dict, *targets: str, key: Path | None = None):
 def _snakemake(tmp_path: Path, cfg: dict, *args: str, key: Path | None = None):
     """Snakemake with `args` on the demo workflow in an empty folder (`key`: the pseudonym key file, else one of its
     own)."""
-    import subprocess
-    import sys
-
     if key is None:
         key = tmp_path / "key"
         key.write_text("radtune-config-test-key-0123456789abcdef\n")
@@ -82,22 +73,12 @@ def _snakemake(tmp_path: Path, cfg: dict, *args: str, key: Path | None = None):
         (tmp_path / folder).symlink_to(ROOT / folder)
     cfg["predict"] = {}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", *args, "-s", str(ROOT / "Snakefile"), "--directory",
-         str(tmp_path), "--workflow-profile", "none", "--configfile", str(tmp_path / "c.yaml")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-
-
-def _jobs(out: str) -> list[str]:
-    """The dry run's job blocks: each starts with a `[date]` line, then `rule <name>:`."""
-    import re
-
-    return [b for b in re.split(r"^\[[^\]\n]*\]$", out, flags=re.M) if re.search(r"^(local)?rule \w+:", b, re.M)]
+    return snakemake(tmp_path, tmp_path / "c.yaml", *args, timeout=120)
 
 
 def _job(out: str, rule: str, wildcard: str = "") -> str:
-    return next(b for b in _jobs(out) if f"rule {rule}:" in b and wildcard in b)
+    """The dry-run block of the (first) job of `rule` whose wildcards hold `wildcard`."""
+    return next(j.text for j in planned_jobs(out) if j.rule == rule and wildcard in j.wildcards)
 
 
 def test_canaries_feed_the_train_split_only_and_export_waits_for_the_privacy_check(tmp_path):
@@ -113,8 +94,8 @@ def test_canaries_feed_the_train_split_only_and_export_waits_for_the_privacy_che
     export = _job(out, "export")
     assert "results/privacy/lora.check.tsv" in export and "results/privacy/lora.tsv" in export
     # nothing else reads the canaries: not the chat JSONL files, baselines, generation or scoring
-    readers = {b.split("rule ", 1)[1].split(":")[0] for b in _jobs(out)
-               if "results/data/canaries.jsonl" in b.split("input:", 1)[-1].split("\n", 1)[0]}  # fmt: skip
+    readers = {j.rule for j in planned_jobs(out)
+               if "results/data/canaries.jsonl" in j.text.split("input:", 1)[-1].split("\n", 1)[0]}  # fmt: skip
     assert readers == {"tokenize", "privacy_audit"}
 
 

@@ -16,12 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOW = ROOT / "config" / "deid_allow_list.txt"
 
 
-@pytest.fixture(scope="module")
-def engine():
-    """The spaCy pipeline is loaded once for the module (a few seconds)."""
-    return deid.Deidentifier(allow_list=deid.load_allow_list(ALLOW), batch_size=8)
-
-
 def _one(engine, text):
     out, counts = engine.deidentify([text])
     return out[0], counts[0]
@@ -54,14 +48,14 @@ def _one(engine, text):
         ("Images at https://portal.example.org/results/12345.", "portal.example", "<URL>"),
     ],
 )
-def test_each_identifier_type_is_replaced_by_its_placeholder(engine, text, secret, placeholder):
-    out, counts = _one(engine, text)
+def test_each_identifier_type_is_replaced_by_its_placeholder(deid_engine, text, secret, placeholder):
+    out, counts = _one(deid_engine, text)
     assert secret not in out
     assert placeholder in out
     assert counts[placeholder[1:-1]] >= 1
 
 
-def test_eponyms_measurements_and_durations_survive(engine):
+def test_eponyms_measurements_and_durations_survive(deid_engine):
     text = (
         "Known non-Hodgkin lymphoma and Crohn disease. Parkinson disease. Wilms tumor. Colles fracture. "
         "Bankart lesion. Swan-Ganz catheter and Foley catheter in place. Barrett esophagus. Baker cyst. "
@@ -69,7 +63,7 @@ def test_eponyms_measurements_and_durations_survive(engine):
         "Lesion 3.2 cm, T2 hyperintense, at C5-C6. "
         "Recommend follow-up in 12 months. Dictated by: John Smith, MD"
     )
-    out, counts = _one(engine, text)
+    out, counts = _one(deid_engine, text)
     for term in ["Hodgkin", "Crohn", "Parkinson", "Wilms", "Colles", "Bankart", "Swan-Ganz", "Foley", "Barrett",
                  "Baker", "Graves", "Paget", "3.2 cm", "T2 hyperintense", "C5-C6", "12 months", ", MD"]:  # fmt: skip
         assert term in out, term
@@ -82,14 +76,14 @@ def test_allow_list_file_is_read_and_honoured(tmp_path):
     assert deid.load_allow_list(f) == {"hodgkin", "swan-ganz"}
 
 
-def test_name_after_trigger_is_redacted_even_if_allow_listed(engine):
-    out, _ = _one(engine, "Findings discussed with Dr. Baker at 14:20.")
+def test_name_after_trigger_is_redacted_even_if_allow_listed(deid_engine):
+    out, _ = _one(deid_engine, "Findings discussed with Dr. Baker at 14:20.")
     assert out == "Findings discussed with Dr. <PERSON> at <DATE>."
 
 
-def test_nulls_stay_null_and_duplicates_get_identical_output(engine):
+def test_nulls_stay_null_and_duplicates_get_identical_output(deid_engine):
     texts = [None, "MRN 7654321", None, "MRN 7654321", ""]
-    out, counts = engine.deidentify(texts)
+    out, counts = deid_engine.deidentify(texts)
     assert out == [None, "MRN <ID>", None, "MRN <ID>", ""]
     assert [sum(c.values()) for c in counts] == [0, 1, 0, 1, 0]
 
@@ -199,11 +193,11 @@ def test_merge_audit_rejects_a_bad_file(tmp_path):
     assert not (tmp_path / "m.tsv").exists()
 
 
-def test_a_long_shard_logs_progress_with_counts_and_rates_only(engine, caplog, monkeypatch):
-    monkeypatch.setattr(engine, "progress_every", 0.0)
+def test_a_long_shard_logs_progress_with_counts_and_rates_only(deid_engine, caplog, monkeypatch):
+    monkeypatch.setattr(deid_engine, "progress_every", 0.0)
     texts = [f"Findings discussed with Dr. Okonkwo-Bell on {i}/3/2021." for i in range(1, 6)]
     with caplog.at_level(logging.INFO, logger="radtune.deid"):
-        engine.deidentify(texts)
+        deid_engine.deidentify(texts)
     lines = [r.getMessage() for r in caplog.records if "texts/s" in r.getMessage()]
     assert len(lines) == 5 and lines[-1].startswith("de-identified 5/5 texts (")
     assert not any("Okonkwo" in m or "2021" in m for m in lines)

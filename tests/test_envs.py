@@ -211,22 +211,36 @@ def test_scanner_flags_a_missing_package(tmp_path: Path):
     ]
 
 
-def test_dockerfile_matches_the_env_files():
-    """envs/Dockerfile was generated from the current env files: the hashes Snakemake derives from their
-    content (env hash: sha256 of all files; prefix: md5 of post-deploy script + file) are the ones in it."""
-    import hashlib
+def test_dockerfile_matches_the_env_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    """envs/Dockerfile is what `snakemake --containerize` prints for the current env files - its env hash, each
+    environment's prefix (Snakemake's content hash) and copied content, computed by Snakemake's own code here -
+    plus the block added by hand that runs each post-deploy script in its environment's prefix."""
+    from types import SimpleNamespace
+
+    from snakemake.deployment import conda, containerize
+    from snakemake.sourcecache import SourceCache
+
+    # The real command asks conda for its platform (the name of a pin file, which would join the hash); no conda
+    # here: the image's platform.
+    monkeypatch.setattr(conda, "Conda", lambda *args, **kwargs: SimpleNamespace(platform="linux-64"))
+    monkeypatch.chdir(ROOT)  # containerize names the env files relative to the working directory
+    workflow = SimpleNamespace(
+        sourcecache=SourceCache(tmp_path / "sourcecache"),
+        deployment_settings=SimpleNamespace(apptainer_args=""),
+        runtime_paths=[],
+        rules=[SimpleNamespace(name=r, conda_env=str(ENVS / env), basedir=None) for r, (env, _) in RULES.items()],
+    )
+    containerize.containerize(workflow, SimpleNamespace(jobs=[]))  # no DAG jobs: it takes the rules' envs
+    generated = capsys.readouterr().out
+    assert generated.startswith("FROM ") and "conda_env_hash=" in generated
 
     dockerfile = (ENVS / "Dockerfile").read_text()
-    total = hashlib.sha256()
-    for env_file in ENV_FILES:  # sorted by path, as snakemake --containerize does
-        total.update(env_file.read_bytes())
-        prefix = hashlib.md5(usedforsecurity=False)
+    body, by_hand = dockerfile[dockerfile.index("FROM ") :].split("\n# ---- added by hand", 1)
+    assert body.strip() == generated.strip(), "envs/Dockerfile is stale: regenerate it (see its header)"
+    copied = {w for line in by_hand.splitlines() if line.startswith("COPY ") for w in line.split()[1:-1]}
+    for env_file in ENV_FILES:
         post = env_file.with_name(env_file.name.replace(".yaml", ".post-deploy.sh"))
         if post.exists():
-            prefix.update(post.read_bytes())
-            assert f"/conda-envs/{post.name}" in dockerfile, f"envs/Dockerfile does not run {post.name}"
-        prefix.update(env_file.read_bytes())
-        assert f"COPY envs/{env_file.name} /conda-envs/{prefix.hexdigest()}/environment.yaml" in dockerfile, (
-            f"envs/Dockerfile is stale for {env_file.name}: regenerate it (see its header)"
-        )
-    assert f'conda_env_hash="{total.hexdigest()}"' in dockerfile
+            prefix = conda.Env(workflow, env_file=str(env_file), envs_dir=containerize.CONDA_ENV_PATH).content_hash
+            assert f"envs/{post.name}" in copied, f"envs/Dockerfile does not copy {post.name}"
+            assert f"conda run --prefix /conda-envs/{prefix} bash /conda-envs/{post.name}" in by_hand, post.name

@@ -13,36 +13,13 @@ torch = pytest.importorskip("torch")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from _config import schema_defaults  # noqa: E402
+from _helpers import WORDS, word_tokenizer  # noqa: E402
 from _tiny_model import save_random_lora, save_tiny_base  # noqa: E402
 
 from radtune import export, generate  # noqa: E402
 from radtune.common import RadtuneError, read_jsonl  # noqa: E402
 
-WORDS = "no acute findings mild effusion small nodule liver kidney normal stable impression chest ct".split()
-CHAT_TEMPLATE = (
-    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 NEW_TOKENS = 8
-
-
-def _tokenizer(eos: str = "<|im_end|>"):
-    """A small word-level tokenizer with ChatML specials (as SmolLM2's: eos is <|im_end|>), built in memory."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    specials = ["<|pad|>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<unk>"]
-    vocab = {t: i for i, t in enumerate(specials + ["\n", ":", ".", "system", "user", "assistant", *WORDS])}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    tk.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Split("\n", "isolated"), pre_tokenizers.WhitespaceSplit()]
-    )
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=tk, eos_token=eos, pad_token="<|pad|>", unk_token="<unk>",
-        additional_special_tokens=[t for t in ("<|im_start|>", "<|im_end|>", "<|endoftext|>") if t != eos],
-    )  # fmt: skip
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
 
 
 def _row(i: int) -> dict:
@@ -69,7 +46,7 @@ def variant(tmp_path_factory):
     from transformers import AutoModelForCausalLM
 
     root = tmp_path_factory.mktemp("export")
-    tok = _tokenizer()
+    tok = word_tokenizer(endoftext=True)
     base = save_tiny_base(tok, root / "base")
     model = AutoModelForCausalLM.from_pretrained(base)
     with torch.no_grad():  # peaked logits: greedy choices are not near-ties
@@ -235,7 +212,9 @@ def test_qlora_merges_into_the_full_precision_base(variant, tmp_path, monkeypatc
 
 
 def test_end_of_turn_token_is_found_from_the_chat_template():
-    tok = _tokenizer(eos="<|endoftext|>")  # eos is not the end-of-turn token: a server must stop at both
+    tok = word_tokenizer(
+        eos="<|endoftext|>", endoftext=True
+    )  # eos is not the end-of-turn token: a server must stop at both
     im_end = tok.convert_tokens_to_ids("<|im_end|>")
     assert export.end_of_turn_ids(tok) == [im_end]
     model = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=tok.eos_token_id))

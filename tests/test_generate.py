@@ -7,36 +7,12 @@ import os
 
 import pytest
 from _config import schema_defaults
+from _helpers import WORDS, word_tokenizer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from radtune import generate  # noqa: E402
 from radtune.common import InputError, RadtuneError, read_jsonl  # noqa: E402
-
-WORDS = "no acute findings mild effusion small nodule liver kidney normal stable impression chest ct".split()
-CHAT_TEMPLATE = (
-    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-
-
-def _tokenizer():
-    """A small real tokenizer (word level, ChatML specials) built in memory: no model hub, no GGUF parse."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    specials = ["<|pad|>", "<|im_start|>", "<|im_end|>", "<unk>"]
-    vocab = {t: i for i, t in enumerate(specials + ["\n", ":", ".", "system", "user", "assistant", *WORDS])}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    tk.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Split("\n", "isolated"), pre_tokenizers.WhitespaceSplit()]
-    )
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|pad|>", unk_token="<unk>",
-        additional_special_tokens=["<|im_start|>"],
-    )  # fmt: skip
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +21,7 @@ def tiny_model_dir(tmp_path_factory):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     d = tmp_path_factory.mktemp("tiny")
-    tok = _tokenizer()
+    tok = word_tokenizer()
     torch.manual_seed(0)
     cfg = LlamaConfig(
         vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
@@ -196,13 +172,11 @@ def test_vllm_backend_fails_clearly_without_vllm_or_cuda(tmp_path, tiny_model_di
 
 
 @pytest.mark.slow
-def test_batched_equals_one_at_a_time_with_smollm2_tokenizer(tmp_path):
+def test_batched_equals_one_at_a_time_with_smollm2_tokenizer(tiny_base):
     """The same check with SmolLM2's real tokenizer and chat template (BPE, default system prompt)."""
     import torch
-    from _tiny_model import save_tiny_base, smollm2_tokenizer
 
-    folder = save_tiny_base(smollm2_tokenizer(), tmp_path / "base")
-    model, tok = generate.load_model(folder, None)
+    model, tok = generate.load_model(tiny_base, None)
     with torch.no_grad():  # peaked logits: greedy choices are not near-ties
         for p in model.parameters():
             p.mul_(8.0)

@@ -200,10 +200,10 @@ def test_shipped_prompt_has_all_placeholders_and_criteria():
 
 def test_local_backend_runs_a_local_model_and_never_invents_scores(tmp_path):
     import torch
-    from test_generate import _tokenizer
+    from _helpers import word_tokenizer
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tok = _tokenizer()
+    tok = word_tokenizer()
     torch.manual_seed(0)
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                       num_attention_heads=2, num_key_value_heads=1, eos_token_id=tok.eos_token_id,

@@ -146,18 +146,16 @@ def test_strip_phrases_and_known_labels(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def variant(tmp_path_factory):
+def variant(tmp_path_factory, smollm2_tok, tiny_base):
     """(base folder, LoRA variant folder) with SmolLM2's tokenizer and chat template, saved as radtune.train does."""
-    from _tiny_model import save_random_lora, save_tiny_base, smollm2_tokenizer
+    from _tiny_model import save_random_lora
     from transformers import AutoModelForCausalLM
 
     root = tmp_path_factory.mktemp("predict")
-    tok = smollm2_tokenizer()
-    base = save_tiny_base(tok, root / "base")
     meta = {"variant": "lora", "method": "lora", "recipe": "config/recipes/lora_ci.yaml", "global_step": 3}
-    model = AutoModelForCausalLM.from_pretrained(base)
-    folder = save_random_lora(model, tok, root / "models" / "lora", meta, ["q_proj", "v_proj"])
-    return base, folder
+    model = AutoModelForCausalLM.from_pretrained(tiny_base)
+    folder = save_random_lora(model, smollm2_tok, root / "models" / "lora", meta, ["q_proj", "v_proj"])
+    return tiny_base, folder
 
 
 def test_confidence_is_the_mean_token_log_probability_up_to_end_of_turn(variant):

@@ -4,7 +4,6 @@ ranks a canary inserted 16 times above one inserted once, and both above the nev
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -17,17 +16,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 torch = pytest.importorskip("torch")
 
-from _tiny_model import save_tiny_base, smollm2_tokenizer, tiny_llama  # noqa: E402
+from _helpers import read_tsv  # noqa: E402
+from _tiny_model import tiny_llama  # noqa: E402
 
 from radtune import privacy as P  # noqa: E402
 from radtune.canaries import make_canaries  # noqa: E402
 
 KEY = b"radtune-audit-test-key-0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def tok():
-    return smollm2_tokenizer()
 
 
 def _full_sequence_logprob(model, ids: list[int], n_cont: int) -> float:
@@ -37,7 +32,8 @@ def _full_sequence_logprob(model, ids: list[int], n_cont: int) -> float:
     return sum(float(lp[start - 1 + j, ids[start + j]]) for j in range(n_cont))
 
 
-def test_batched_scoring_equals_each_sequence_alone_and_greedy_equals_generate(tok):
+def test_batched_scoring_equals_each_sequence_alone_and_greedy_equals_generate(smollm2_tok):
+    tok = smollm2_tok
     model = tiny_llama(len(tok), seed=5, eos_token_id=tok.eos_token_id)
     for canary in make_canaries(KEY, 0, ["name_mrn", "phone", "dob"], [1], 1, 0):
         cands = P.sample_candidates(canary, 30)
@@ -90,13 +86,8 @@ def _records(n: int, seed: int) -> list[dict]:
     return out
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
-
-
 @pytest.mark.slow
-def test_inserted_canaries_are_exposed_in_proportion_to_their_repeats(tmp_path, tok):
+def test_inserted_canaries_are_exposed_in_proportion_to_their_repeats(tmp_path, tiny_base):
     """The issue's test: through the workflow's own steps (canaries -> tokenize with them -> train -> audit of the
     trained variant), a canary inserted 16 times gets a higher exposure than one inserted once, and both a higher
     one than the never-inserted controls. It fails if the canaries are not in the training data (no exposure
@@ -105,7 +96,7 @@ def test_inserted_canaries_are_exposed_in_proportion_to_their_repeats(tmp_path, 
     from radtune import train as T
     from radtune.tokenize import tokenize_file
 
-    base = save_tiny_base(tok, tmp_path / "base")
+    base = tiny_base
     key_file = tmp_path / "key"
     key_file.write_text(KEY.decode())
     key_file.chmod(0o600)
@@ -113,7 +104,7 @@ def test_inserted_canaries_are_exposed_in_proportion_to_their_repeats(tmp_path, 
     canaries = tmp_path / "canaries.jsonl"
     C.main(["--params", json.dumps(params), "--key-file", str(key_file), "--key-env", "RADTUNE_NO_SUCH_VARIABLE",
             "--output", str(canaries), "--report", str(tmp_path / "canary_report.tsv")])  # fmt: skip
-    report = _read(tmp_path / "canary_report.tsv")
+    report = read_tsv(tmp_path / "canary_report.tsv")
     assert report[-1]["train_rows_added"] == str(2 * 3 * (1 + 16))
     tparams = {"max_seq_len": 256, "truncation": "truncate", "num_proc": 1, "batch_size": 100}
     for split, n in (("train", 40), ("val", 4)):
@@ -134,11 +125,11 @@ def test_inserted_canaries_are_exposed_in_proportion_to_their_repeats(tmp_path, 
                 "--per-canary", str(tmp_path / f"{name}.canaries.tsv"),
                 "--params", json.dumps({"candidates": 200, "batch_size": 16})]  # fmt: skip
         P.main(args + (["--finetuned", str(finetuned)] if finetuned else []))
-        rows = _read(out)
+        rows = read_tsv(out)
         assert {(r["kind"], r["repeats"]) for r in rows} == {
             (k, r) for k in ("name_mrn", "dob") for r in ("0", "1", "16")
         }
-        per = _read(tmp_path / f"{name}.canaries.tsv")
+        per = read_tsv(tmp_path / f"{name}.canaries.tsv")
         assert len(per) == 2 * (3 + 3 + 6)
         written = out.read_text() + (tmp_path / f"{name}.canaries.tsv").read_text()
         assert not any(c["secret"] in written for c in C.read_canaries(canaries))  # no secret in the tables

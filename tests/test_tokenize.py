@@ -13,8 +13,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _tiny_model import smollm2_tokenizer  # noqa: E402
-
 from radtune import tokenize as TK  # noqa: E402
 from radtune.common import InputError, RadtuneError  # noqa: E402
 
@@ -33,10 +31,10 @@ def _rec(user: str, answer: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
+def base(tmp_path_factory, smollm2_tok):
     """A folder with only SmolLM2's tokenizer files (all tokenize needs)."""
     d = tmp_path_factory.mktemp("base")
-    smollm2_tokenizer().save_pretrained(d)
+    smollm2_tok.save_pretrained(d)
     return d
 
 

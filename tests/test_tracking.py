@@ -57,21 +57,18 @@ def _records(n: int) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, tiny_base):
     """A LoRA variant trained for 4 steps with tracking: mlflow into a folder store; (store, model folder)."""
-    from _tiny_model import save_tiny_base, smollm2_tokenizer
-
     from radtune import train as T
     from radtune.pack import pack_dir
     from radtune.tokenize import tokenize_file
 
     d = tmp_path_factory.mktemp("tracking")
-    base = save_tiny_base(smollm2_tokenizer(), d / "base")
     for split, n in (("train", 16), ("val", 4)):
         p = d / f"{split}.jsonl"
         p.write_text("".join(json.dumps(r) + "\n" for r in _records(n)))
         params = {"max_seq_len": 128, "truncation": "truncate", "num_proc": 1, "batch_size": 100}
-        tokenize_file(p, base, params, d / "tok" / split, d / "tok" / f"{split}.stats.json")
+        tokenize_file(p, tiny_base, params, d / "tok" / split, d / "tok" / f"{split}.stats.json")
     pack_dir(d / "tok" / "train", 128, d / "packed", d / "packed.stats.json")
     recipe = d / "recipe.yaml"
     recipe.write_text(RECIPE)
@@ -79,7 +76,7 @@ def trained(tmp_path_factory):
     config = {"backend": "mlflow", "uri": str(store), "experiment": "radtune-test"}
     spec = {"method": "lora", "packing": True, "gpus": 0, "nodes": 1, "cpu_ranks": 1}
     out = d / "models" / "lora"
-    T.train("lora", spec, str(recipe), str(base), str(d / "packed"), str(d / "tok" / "val"), str(d / "ck"), 7,
+    T.train("lora", spec, str(recipe), str(tiny_base), str(d / "packed"), str(d / "tok" / "val"), str(d / "ck"), 7,
             str(out), tracking=config)  # fmt: skip
     return store, out, config
 
@@ -102,7 +99,7 @@ def test_training_run_has_params_losses_and_eval_loss(trained):
     assert len(client.get_metric_history(run.info.run_id, "eval_loss")) == 2  # packed training, eval every 2
 
 
-def test_a_resumed_training_continues_its_run_another_recipe_starts_a_new_one(trained, tmp_path):
+def test_a_resumed_training_continues_its_run_another_recipe_starts_a_new_one(trained, tiny_base, tmp_path):
     """The run id beside the checkpoints: a rerun of the same training (preemption) logs into the same run; a
     changed recipe wipes the checkpoints and starts a new run (its params differ: MLflow refuses to change one)."""
     from radtune import train as T
@@ -111,7 +108,7 @@ def test_a_resumed_training_continues_its_run_another_recipe_starts_a_new_one(tr
     d = out.parents[1]
     first = json.loads((out / "radtune_variant.json").read_text())["tracking"]["run_id"]
     spec = {"method": "lora", "packing": True, "gpus": 0, "nodes": 1, "cpu_ranks": 1}
-    args = (str(d / "base"), str(d / "packed"), str(d / "tok" / "val"), str(d / "ck"), 7)
+    args = (str(tiny_base), str(d / "packed"), str(d / "tok" / "val"), str(d / "ck"), 7)
     same = T.train("lora", spec, str(d / "recipe.yaml"), *args, str(tmp_path / "same"), tracking=config)
     assert same["tracking"]["run_id"] == first
     recipe = tmp_path / "recipe.yaml"

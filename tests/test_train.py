@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import csv
+import copy
 import json
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 torch = pytest.importorskip("torch")
 
 from _config import schema_defaults  # noqa: E402
-from _tiny_model import save_tiny_base, smollm2_tokenizer, tiny_llama  # noqa: E402
+from _helpers import chat_records, read_tsv  # noqa: E402
+from _tiny_model import tiny_llama  # noqa: E402
 
 from radtune import train as T  # noqa: E402
 from radtune.common import RadtuneError  # noqa: E402
@@ -38,38 +41,16 @@ lora:
 """
 
 
-def _records(n: int) -> list[dict]:
-    out = []
-    for i in range(n):
-        words = " ".join(["liver", "spleen", "normal", "lesion", "kidney"][(i + j) % 5] for j in range(5 + 7 * (i % 6)))
-        out.append(
-            {
-                "id": f"r{i}",
-                "messages": [
-                    {"role": "system", "content": "You are an expert radiologist."},
-                    {"role": "user", "content": f"Findings: {words}."},
-                    {"role": "assistant", "content": f"Impression: {words[: 10 + 3 * (i % 4)]}."},
-                ],
-            }
-        )
-    return out
-
-
 @pytest.fixture(scope="module")
-def tok():
-    return smollm2_tokenizer()
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory, tok):
-    """Tiny base model + tokenized train/val + packed train (max_seq_len 128)."""
+def workdir(tmp_path_factory, tiny_base):
+    """Tokenized train/val for the tiny base + packed train (max_seq_len 128); `base` links to the shared base."""
     d = tmp_path_factory.mktemp("train")
-    base = save_tiny_base(tok, d / "base")
+    (d / "base").symlink_to(tiny_base, target_is_directory=True)
     for split, n in (("train", 40), ("val", 6)):
         p = d / f"{split}.jsonl"
-        p.write_text("".join(json.dumps(r) + "\n" for r in _records(n)))
+        p.write_text("".join(json.dumps(r) + "\n" for r in chat_records(n)))
         params = {"max_seq_len": 128, "truncation": "truncate", "num_proc": 1, "batch_size": 100}
-        tokenize_file(p, base, params, d / "tok" / split, d / "tok" / f"{split}.stats.json")
+        tokenize_file(p, tiny_base, params, d / "tok" / split, d / "tok" / f"{split}.stats.json")
     pack_dir(d / "tok" / "train", 128, d / "packed", d / "packed.stats.json")
     return d
 
@@ -78,6 +59,18 @@ def _write_recipe(d: Path, max_steps: int, save_steps: int) -> Path:
     p = d / f"recipe_{max_steps}_{save_steps}.yaml"
     p.write_text(TINY_RECIPE.format(max_steps=max_steps, save_steps=save_steps))
     return p
+
+
+@pytest.fixture(scope="module")
+def unpacked_run(workdir, tmp_path_factory) -> SimpleNamespace:
+    """One LoRA training of 2 steps on padded batches of the tokenized (unpacked) train split, a checkpoint at step
+    2: summary, spec, recipe, checkpoint and output folders. Shared: a test that trains on copies the checkpoints."""
+    d = tmp_path_factory.mktemp("unpacked")
+    recipe = str(_write_recipe(d, 2, 2))
+    spec = {"base": "b", "method": "lora", "recipe": recipe, "packing": False}
+    base, train, val = str(workdir / "base"), str(workdir / "tok" / "train"), str(workdir / "tok" / "val")
+    summary = T.train("u", spec, recipe, base, train, val, str(d / "ck"), 1, str(d / "out"))
+    return SimpleNamespace(summary=summary, spec=spec, recipe=recipe, ck=d / "ck", out=d / "out")
 
 
 def _token_losses(model, batch, logits=None) -> torch.Tensor:
@@ -91,10 +84,11 @@ def _token_losses(model, batch, logits=None) -> torch.Tensor:
     ).reshape(shift_labels.shape)
 
 
-def test_packed_example_loss_equals_alone(workdir, tok):
+def test_packed_example_loss_equals_alone(workdir, smollm2_tok):
     """Per-token loss of an example packed beside others equals its loss computed alone (no cross attention)."""
     from datasets import load_from_disk
 
+    tok = copy.deepcopy(smollm2_tok)  # the trainer may set its pad token
     model = tiny_llama(len(tok), seed=3, eos_token_id=tok.eos_token_id)
     packed = load_from_disk(str(workdir / "packed"))
     row = next(r for r in packed if len(r["seq_lengths"]) >= 3)
@@ -185,9 +179,9 @@ def test_recipe_unknown_key_is_an_error(tmp_path):
     assert cfg.learning_rate == 1e-4
 
 
-def test_refuses_dataset_of_another_tokenizer(workdir, tok, tmp_path):
+def test_refuses_dataset_of_another_tokenizer(workdir, tiny_base, tmp_path):
     """A tokenized dataset built for one tokenizer/template is refused for a base with another."""
-    other = save_tiny_base(tok, tmp_path / "other")
+    other = shutil.copytree(tiny_base, tmp_path / "other")
     (other / "chat_template.jinja").write_text("{% for m in messages %}{{ m['content'] }}\n{% endfor %}")
     spec = {"base": "b", "method": "lora", "recipe": "r", "packing": True}
     with pytest.raises(RadtuneError, match="different tokenizer/chat template"):
@@ -205,28 +199,23 @@ def test_refuses_dataset_of_another_tokenizer(workdir, tok, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_other_training_data_never_resumes_old_checkpoints(workdir, tok, tmp_path):
+def test_other_training_data_never_resumes_old_checkpoints(workdir, unpacked_run, tmp_path):
     """Same recipe, tokenizer and length, other examples (new reports, another split): the checkpoints of the
     finished run are not resumed (that would deliver the old model for the new data)."""
-    recipe = str(_write_recipe(tmp_path, 2, 2))
-    spec = {"base": "b", "method": "lora", "recipe": recipe, "packing": False}
+    first, spec, recipe = unpacked_run.summary, unpacked_run.spec, unpacked_run.recipe
     base, val, ck = str(workdir / "base"), str(workdir / "tok" / "val"), str(tmp_path / "ck")
-    first = T.train("v", spec, recipe, base, str(workdir / "tok" / "train"), val, ck, 1, str(tmp_path / "a"))
+    shutil.copytree(unpacked_run.ck, ck)  # the finished run's checkpoints
+    assert T.latest_complete_checkpoint(ck) is not None
     other = tmp_path / "other.jsonl"
-    other.write_text("".join(json.dumps(r) + "\n" for r in _records(40)[::-1][:30]))
+    other.write_text("".join(json.dumps(r) + "\n" for r in chat_records(40)[::-1][:30]))
     params = {"max_seq_len": 128, "truncation": "truncate", "num_proc": 1, "batch_size": 100}
     tokenize_file(other, base, params, tmp_path / "tok_other", tmp_path / "tok_other.stats.json")
-    second = T.train("v", spec, recipe, base, str(tmp_path / "tok_other"), val, ck, 1, str(tmp_path / "b"))
+    second = T.train("u", spec, recipe, base, str(tmp_path / "tok_other"), val, ck, 1, str(tmp_path / "b"))
     assert second["data_fingerprint"] == first["data_fingerprint"]  # same tokenizer and length
     assert second["data_content_fingerprint"] != first["data_content_fingerprint"]
     assert second["resumed_from"] is None and second["global_step"] == 2
-    again = T.train("v", spec, recipe, base, str(tmp_path / "tok_other"), val, ck, 1, str(tmp_path / "c"))
+    again = T.train("u", spec, recipe, base, str(tmp_path / "tok_other"), val, ck, 1, str(tmp_path / "c"))
     assert again["data_content_fingerprint"] == second["data_content_fingerprint"]  # stable: resumable
-
-
-def _log(path: Path) -> list[dict]:
-    with open(path) as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
 
 
 @pytest.mark.slow
@@ -255,7 +244,7 @@ def test_signal_checkpoint_and_resume_continue_the_run(workdir, tmp_path):
 
     summary = T.train("v", spec, recipe, *args, str(ck), 7, str(tmp_path / "out"))
     assert summary["resumed_from"] == "checkpoint-5" and summary["global_step"] == 8
-    rows, ref_rows = _log(tmp_path / "out" / "train_log.tsv"), _log(tmp_path / "ref" / "train_log.tsv")
+    rows, ref_rows = read_tsv(tmp_path / "out" / "train_log.tsv"), read_tsv(tmp_path / "ref" / "train_log.tsv")
     assert [r["step"] for r in rows] == [str(i) for i in range(1, 9)]  # log continued, not restarted
     for a, b in zip(rows, ref_rows, strict=True):
         assert float(a["loss"]) == pytest.approx(float(b["loss"]), rel=1e-4)
@@ -276,14 +265,12 @@ def test_incomplete_checkpoint_is_ignored(tmp_path):
     assert T.prepare_checkpoints(tmp_path, "b") is None
 
 
-def test_unpacked_variant_trains_and_packing_mismatch_is_refused(workdir, tmp_path):
+def test_unpacked_variant_trains_and_packing_mismatch_is_refused(workdir, unpacked_run, tmp_path):
     """packing: false trains on padded batches of the tokenized split; a packed/unpacked mix-up is an error."""
-    recipe = str(_write_recipe(tmp_path, 2, 100))
-    spec = {"base": "b", "method": "lora", "recipe": recipe, "packing": False}
+    summary, spec, recipe = unpacked_run.summary, unpacked_run.spec, unpacked_run.recipe
     base, tok_train, val = str(workdir / "base"), str(workdir / "tok" / "train"), str(workdir / "tok" / "val")
-    summary = T.train("u", spec, recipe, base, tok_train, val, str(tmp_path / "ck"), 1, str(tmp_path / "out"))
     assert summary["global_step"] == 2 and summary["packing"] is False
-    rows = _log(tmp_path / "out" / "train_log.tsv")
+    rows = read_tsv(unpacked_run.out / "train_log.tsv")
     assert [r["step"] for r in rows] == ["1", "2"] and all(float(r["peak_mem_mb"]) > 0 for r in rows)
     with pytest.raises(RadtuneError, match="packing is True"):
         T.train("u", {**spec, "packing": True}, recipe, base, tok_train, val, str(tmp_path / "c2"), 1, str(tmp_path))
@@ -347,25 +334,33 @@ def _val_loss_of(folder: Path, base: Path, val_dir: Path, batch_size: int) -> fl
 
 
 def _eval_losses(path: Path) -> dict[int, float]:
-    return {int(r["step"]): float(r["eval_loss"]) for r in _log(path) if r["eval_loss"]}
+    return {int(r["step"]): float(r["eval_loss"]) for r in read_tsv(path) if r["eval_loss"]}
 
 
-def test_eval_loss_with_packed_training_and_keep_best(workdir, tmp_path):
+@pytest.fixture(scope="module")
+def keep_best_run(workdir, tmp_path_factory) -> tuple[dict, Path]:
+    """EVAL_RECIPE on the packed train split (eval every 2 steps, keep the best), spoiled after step 3, run to the
+    end: (summary, output folder)."""
+    d = tmp_path_factory.mktemp("keep_best")
+    recipe = d / "eval.yaml"
+    recipe.write_text(EVAL_RECIPE)
+    spec = {"base": "b", "method": "lora", "recipe": str(recipe), "packing": True}
+    args = (str(workdir / "base"), str(workdir / "packed"), str(workdir / "tok" / "val"))
+    summary = T.train("e", spec, str(recipe), *args, str(d / "ck"), 7, str(d / "out"),
+                      extra_callbacks=[_spoil_after_step_3()])  # fmt: skip
+    return summary, d / "out"
+
+
+def test_eval_loss_with_packed_training_and_keep_best(workdir, keep_best_run):
     """Packed train rows, the unpacked val split evaluated every 2 steps (a batch's examples in one padding-free
     row, position ids restarting per example): eval_loss in the train log at exactly those steps, equal to the
     loss of the delivered model on val computed example by example; with load_best_model_at_end the output is
     the checkpoint with the lowest eval loss, named in radtune_variant.json."""
     import math
 
-    recipe = tmp_path / "eval.yaml"
-    recipe.write_text(EVAL_RECIPE)
-    spec = {"base": "b", "method": "lora", "recipe": str(recipe), "packing": True}
-    base, val, out = workdir / "base", workdir / "tok" / "val", tmp_path / "out"
-    summary = T.train(
-        "e", spec, str(recipe), str(base), str(workdir / "packed"), str(val), str(tmp_path / "ck"), 7, str(out),
-        extra_callbacks=[_spoil_after_step_3()],
-    )  # fmt: skip
-    rows = _log(out / "train_log.tsv")
+    summary, out = keep_best_run
+    base, val = workdir / "base", workdir / "tok" / "val"
+    rows = read_tsv(out / "train_log.tsv")
     assert [r["step"] for r in rows] == [str(i) for i in range(1, 7)] and all(r["loss"] for r in rows)
     evals = _eval_losses(out / "train_log.tsv")
     assert sorted(evals) == [2, 4, 6] and all(math.isfinite(v) for v in evals.values())
@@ -406,7 +401,7 @@ def test_keep_best_needs_eval_at_every_save(tmp_path):
 
 
 @pytest.mark.slow
-def test_keep_best_survives_signal_and_resume(workdir, tmp_path):
+def test_keep_best_survives_signal_and_resume(workdir, keep_best_run, tmp_path):
     """SIGUSR1 in step 3 (after the best checkpoint, step 2's, was saved): the run checkpoints step 3 and stops
     without loading the best; the rerun resumes, evaluates at 4 and 6 like an uninterrupted run, and delivers
     step 2's checkpoint (kept by the rotation, save_total_limit 1, as the best)."""
@@ -416,9 +411,7 @@ def test_keep_best_survives_signal_and_resume(workdir, tmp_path):
     recipe.write_text(EVAL_RECIPE)
     spec = {"base": "b", "method": "lora", "recipe": str(recipe), "packing": True}
     args = (str(workdir / "base"), str(workdir / "packed"), str(workdir / "tok" / "val"))
-
-    ref = T.train("r", spec, str(recipe), *args, str(tmp_path / "ck_ref"), 7, str(tmp_path / "ref"),
-                  extra_callbacks=[_spoil_after_step_3()])  # fmt: skip
+    ref, ref_out = keep_best_run  # the same training uninterrupted
 
     class SignalInStep3(TrainerCallback):
         def on_step_begin(self, args, state, control, **kw):
@@ -432,14 +425,14 @@ def test_keep_best_survives_signal_and_resume(workdir, tmp_path):
     assert sorted(p.name for p in ck.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-3"]
     summary = T.train("v", spec, str(recipe), *args, str(ck), 7, str(out), extra_callbacks=[_spoil_after_step_3()])
     assert summary["resumed_from"] == "checkpoint-3"
-    evals, ref_evals = _eval_losses(out / "train_log.tsv"), _eval_losses(tmp_path / "ref" / "train_log.tsv")
+    evals, ref_evals = _eval_losses(out / "train_log.tsv"), _eval_losses(ref_out / "train_log.tsv")
     assert sorted(evals) == [2, 4, 6]
     for step, loss in ref_evals.items():
         assert evals[step] == pytest.approx(loss, rel=1e-4)
     assert summary["kept_checkpoint"]["step"] == ref["kept_checkpoint"]["step"] == 2
     from safetensors.torch import load_file
 
-    a, b = load_file(out / "adapter_model.safetensors"), load_file(tmp_path / "ref" / "adapter_model.safetensors")
+    a, b = load_file(out / "adapter_model.safetensors"), load_file(ref_out / "adapter_model.safetensors")
     assert a.keys() == b.keys()
     for k in a:  # the same (step 2's) adapter
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-6)

@@ -6,9 +6,9 @@ and a run stopped by SIGUSR1 resuming with the losses of the uninterrupted run. 
 
 from __future__ import annotations
 
-import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 torch = pytest.importorskip("torch")
 
 from _config import schema_defaults  # noqa: E402
-from _tiny_model import save_tiny_base, smollm2_tokenizer  # noqa: E402
-from test_train import _records  # noqa: E402
+from _helpers import chat_records, read_tsv, snakemake  # noqa: E402
 
 from radtune import train as T  # noqa: E402
 from radtune.common import RadtuneError  # noqa: E402
@@ -60,24 +59,15 @@ VARIANTS = {
 }
 
 
-def snakemake(wd: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(wd),
-        "--configfile", str(wd / "config.yaml"), "--workflow-profile", "none", "--cores", "2", *args,
-    ]  # fmt: skip
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-
-
 @pytest.fixture(scope="module")
-def wf(tmp_path_factory) -> Path:
+def wf(tmp_path_factory, tiny_base) -> Path:
     """Chat JSONL splits + a tiny base, then `snakemake results/models/qlora results/models/full` (tokenize,
     pack and train run as rules; everything upstream of the splits is taken as given)."""
     wd = tmp_path_factory.mktemp("methods")
-    save_tiny_base(smollm2_tokenizer(), wd / "tiny")
+    shutil.copytree(tiny_base, wd / "tiny")
     (wd / "results/data").mkdir(parents=True)
     for split, n in (("train", 40), ("val", 4), ("test", 4)):
-        (wd / f"results/data/{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _records(n)))
+        (wd / f"results/data/{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in chat_records(n)))
     (wd / "recipes").mkdir()
     for name, recipe in RECIPES.items():
         (wd / f"recipes/{name}.yaml").write_text(yaml.safe_dump(recipe))
@@ -89,15 +79,11 @@ def wf(tmp_path_factory) -> Path:
     cfg["privacy"]["canaries"]["enabled"] = False  # the audit's canaries come from a rule not run here
     (wd / "config.yaml").write_text(yaml.safe_dump(cfg))
     t0 = time.perf_counter()
-    res = snakemake(wd, "results/models/qlora", "results/models/full", "--allowed-rules", "tokenize", "pack", "train")
+    args = ("results/models/qlora", "results/models/full", "--allowed-rules", "tokenize", "pack", "train")
+    res = snakemake(wd, wd / "config.yaml", *args, cores=2, timeout=1200)
     assert res.returncode == 0, res.stderr[-4000:] + "".join(p.read_text()[-3000:] for p in wd.glob("logs/train/*"))
     print(f"snakemake tokenize + pack + train qlora + full: {time.perf_counter() - t0:.0f} s")
     return wd
-
-
-def _log(path: Path) -> list[dict]:
-    with open(path) as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
 
 
 def _meta(folder: Path) -> dict:
@@ -114,7 +100,7 @@ def test_qlora_on_cpu_nf4_double_quant_paged_8bit_adamw(wf: Path):
     assert meta["optimizer"].startswith("bitsandbytes.optim")
     assert meta["optimizer_bits"] == 8 and meta["optimizer_paged"] is True
     assert meta["eval_weights"] == "adapter on the NF4 base, not merged"
-    rows = _log(out / "train_log.tsv")
+    rows = read_tsv(out / "train_log.tsv")
     assert len(rows) == 6 and float(rows[-1]["loss"]) < float(rows[0]["loss"])
     assert (out / "adapter_model.safetensors").exists() and not (out / "model.safetensors").exists()
     assert "on the CPU" in (wf / "logs/train/qlora.log").read_text()  # says it runs slowly on CPU
@@ -147,7 +133,7 @@ def test_full_zero3_on_two_cpu_ranks(wf: Path):
     out = wf / "results/models/full"
     meta = _meta(out)
     assert meta["method"] == "full" and meta["world_size"] == 2 and meta["deepspeed_zero_stage"] == 3
-    rows = _log(out / "train_log.tsv")
+    rows = read_tsv(out / "train_log.tsv")
     assert len(rows) == 10 and float(rows[-1]["loss"]) < float(rows[0]["loss"])
     # tokens/s (all ranks) and peak memory of each rank, every logged step
     assert all(float(r["peak_mem_mb"]) > 0 and len(r["peak_mem_mb_ranks"].split("/")) == 2 for r in rows)
@@ -208,7 +194,7 @@ def test_signal_checkpoint_resume_matches_uninterrupted_run(wf: Path, variant: s
     meta, wall = _interrupt_and_resume(wf, variant, tmp_path)
     print(f"{variant}: interrupted at {meta['stopped_at']} and resumed in {wall:.0f} s")
     assert meta["resumed_from"] == meta["stopped_at"]
-    rows, ref = _log(tmp_path / "out/train_log.tsv"), _log(wf / f"results/models/{variant}/train_log.tsv")
+    rows, ref = read_tsv(tmp_path / "out/train_log.tsv"), read_tsv(wf / f"results/models/{variant}/train_log.tsv")
     assert [r["step"] for r in rows] == [r["step"] for r in ref]
     for a, b in zip(rows, ref, strict=True):
         assert float(a["loss"]) == pytest.approx(float(b["loss"]), rel=1e-4), (a, b)
@@ -245,22 +231,30 @@ def test_nodes_without_slurm_is_refused(monkeypatch, tmp_path):
         T.main([*argv, "--checkpoints", str(tmp_path / "c"), "--seed", "0", "--output", str(tmp_path / "o")])
 
 
-def test_zero3_model_class_is_imported_before_zero_init(tmp_path):
+def test_zero3_model_class_is_imported_before_zero_init(tiny_base):
     """Under ZeRO-3 the model is built inside deepspeed.zero.Init, where importing a transformers model module
-    fails on torch 2.13 (Signature mismatch ... tensor_pynew): load_model imports the class first."""
-    tok = smollm2_tokenizer()
-    base = save_tiny_base(tok, tmp_path / "b")
+    fails on torch 2.13 (Signature mismatch ... tensor_pynew): load_model imports the class first. Checked in a
+    fresh interpreter: the model module is not loaded before load_model, and is when from_pretrained starts."""
     code = (
-        "import sys; from radtune.train import preimport_model_class\n"
-        f"cls = preimport_model_class({str(base)!r})\n"
-        "assert cls.__name__ == 'LlamaForCausalLM'\n"
-        "assert 'transformers.models.llama.modeling_llama' in sys.modules\n"
+        "import sys\n"
+        "from transformers import AutoModelForCausalLM\n"
+        "from radtune.train import load_model, preimport_model_class\n"
+        "MODULE = 'transformers.models.llama.modeling_llama'\n"
+        "seen, real = [], AutoModelForCausalLM.from_pretrained\n"
+        "def spy(*args, **kwargs):\n"
+        "    seen.append(MODULE in sys.modules)\n"
+        "    return real(*args, **kwargs)\n"
+        "AutoModelForCausalLM.from_pretrained = spy\n"
+        "assert MODULE not in sys.modules\n"
+        "load_model(sys.argv[1], 'full', cuda=False, bf16=False)\n"
+        "assert seen == [True], seen\n"
+        "assert preimport_model_class(sys.argv[1]).__name__ == 'LlamaForCausalLM'\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=300)
-    src = (ROOT / "scripts/radtune/train.py").read_text()
-    body = src[src.index("def load_model(") :]
-    assert body.index("preimport_model_class(base)") < body.index("AutoModelForCausalLM.from_pretrained(")
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(tiny_base)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
 
 
 @pytest.mark.parametrize(
@@ -282,12 +276,10 @@ def test_missing_attention_or_liger_package_is_a_clear_error(fields, message, mo
     T.check_model_fields({"attn_implementation": "sdpa"}, "r.yaml")
 
 
-def test_attn_implementation_is_passed_to_the_model(tmp_path):
-    tok = smollm2_tokenizer()
-    base = save_tiny_base(tok, tmp_path / "b")
-    model = T.load_model(str(base), "lora", cuda=False, bf16=False, attn_implementation="eager")
+def test_attn_implementation_is_passed_to_the_model(tiny_base):
+    model = T.load_model(str(tiny_base), "lora", cuda=False, bf16=False, attn_implementation="eager")
     assert model.config._attn_implementation == "eager"
-    assert T.load_model(str(base), "lora", False, False).config._attn_implementation == "sdpa"
+    assert T.load_model(str(tiny_base), "lora", False, False).config._attn_implementation == "sdpa"
 
 
 def test_recipe_field_names_are_trls_own():
@@ -331,11 +323,7 @@ def test_bad_recipe_stops_the_workflow_at_startup(tmp_path):
     cfg["variants"] = {"v": {"base": next(iter(cfg["base_models"])), "method": "lora", "recipe": str(bad)}}
     cfg["predict"] = {}  # its entry names the config's own variant
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "-s", str(ROOT / "Snakefile"), "--directory", str(ROOT),
-         "--workflow-profile", "none", "--configfile", str(tmp_path / "c.yaml")],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    run = snakemake(ROOT, tmp_path / "c.yaml", "-n")
     assert run.returncode != 0
     assert f"recipe {bad}: unknown field(s) warmup_ratioo" in run.stdout + run.stderr
 
@@ -347,11 +335,8 @@ def test_dry_run_shows_multi_node_resources_and_launch(tmp_path):
     cfg["variants"] = {"big": {"base": base, "method": "full", "recipe": recipe, "gpus": 8, "nodes": 4}}
     cfg["predict"] = {}  # its entry names the config's own variant
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "results/models/big", "-n", "-p", "-s", str(ROOT / "Snakefile"),
-         "--directory", str(ROOT), "--configfile", str(tmp_path / "c.yaml")],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    # with the default workflow profile (profiles/default): it shapes the cluster resources
+    run = snakemake(ROOT, tmp_path / "c.yaml", "results/models/big", "-n", "-p", profile=None)
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-3000:]
     train = out.split("rule train:", 1)[1]

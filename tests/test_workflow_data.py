@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import re
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from _helpers import ROOT, planned_jobs
+from _helpers import snakemake as run_snakemake
 
 from radtune.common import keyed_hash
 from radtune.synth import generate_protocol_orders, generate_reports, write_csv
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _tiny_model import save_tiny_base, smollm2_tokenizer  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 KEY = "radtune-workflow-test-key-0123456789abcdef"  # fixed: the same ids on every run
 
@@ -41,27 +37,13 @@ RENAMED = {
 def snakemake(
     workdir: Path, *args: str, configfile: str = "config.yaml", profile: str = "none"
 ) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-        "--configfile", str(workdir / configfile), "--workflow-profile", profile, "--cores", "2", *args,
-    ]  # fmt: skip
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.pop("RADTUNE_PSEUDONYM_KEY", None)
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    """_helpers.snakemake with this module's settings: `configfile` in `workdir`, 2 cores."""
+    return run_snakemake(workdir, workdir / configfile, *args, profile=profile, cores=2, timeout=900)
 
 
-def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
-    """(rule, wildcards) of each job a dry-run plans."""
-    jobs, rule = [], None
-    for line in dry_run_output.splitlines():
-        m = re.match(r"^\s*(?:local)?rule (\w+):", line)
-        if m:
-            rule = m.group(1)
-            jobs.append((rule, ""))
-        m = re.match(r"^\s+wildcards: (.*)", line)
-        if m and rule:
-            jobs[-1] = (rule, m.group(1))
-    return jobs
+def planned(dry_run_output: str) -> list[tuple[str, str]]:
+    """(rule, wildcards) of each job a dry run plans."""
+    return [(job.rule, job.wildcards) for job in planned_jobs(dry_run_output)]
 
 
 def site_rows() -> list[dict[str, str]]:
@@ -77,7 +59,7 @@ def write_key(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
+def workdir(tmp_path_factory, tiny_base) -> Path:
     wd = tmp_path_factory.mktemp("wf")
     (wd / "config").symlink_to(ROOT / "config")  # the config files' default paths (config/...) resolve
     renamed = site_rows()
@@ -118,7 +100,7 @@ def workdir(tmp_path_factory) -> Path:
     cfg["real_data"] = True
     cfg["pseudonym_key"] = {"file": str(write_key(tmp_path_factory.mktemp("secrets") / "pseudonym.key"))}
     # A tiny local base model (a "path" entry, as a user's own model would be).
-    save_tiny_base(smollm2_tokenizer(), wd / "tiny_base")
+    shutil.copytree(tiny_base, wd / "tiny_base")  # a test edits its chat template
     cfg["base_models"] = {"tiny": {"path": str(wd / "tiny_base")}}
     cfg["variants"] = {"lora": {"base": "tiny", "method": "lora", "recipe": str(ROOT / "config/recipes/lora_cpu.yaml")}}
     cfg["predict"] = {}  # the demo's predictions entry names the demo dataset
@@ -184,7 +166,7 @@ def test_raw_shards_are_gone_and_everything_under_results_is_owner_only(workdir:
 def test_rerun_with_nothing_changed_does_nothing(workdir: Path):
     run = snakemake(workdir, "-n", "results/data/train.jsonl")
     assert run.returncode == 0, run.stderr[-2000:]
-    assert planned_jobs(run.stdout + run.stderr) == []
+    assert planned(run.stdout + run.stderr) == []
 
 
 def test_changed_export_reruns_only_its_shards(workdir: Path):
@@ -193,7 +175,7 @@ def test_changed_export_reruns_only_its_shards(workdir: Path):
     write_csv(workdir / "feb.csv", rows, list(RENAMED.values()))
     run = snakemake(workdir, "-n", "results/data/train.jsonl")
     assert run.returncode == 0, run.stderr[-2000:]
-    jobs = planned_jobs(run.stdout + run.stderr)
+    jobs = planned(run.stdout + run.stderr)
     assert ("ingest", "dataset=site_a, part=001") in jobs
     deid = sorted(w for r, w in jobs if r == "deidentify")
     assert deid == ["dataset=site_a, shard=001_0000-of-0002", "dataset=site_a, shard=001_0001-of-0002"]
@@ -212,18 +194,19 @@ def test_tokenized_cache_goes_stale_with_length_or_template(workdir: Path):
     target = "results/tokenized/tiny/train"
     run = snakemake(workdir, target)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert planned_jobs(snakemake(workdir, "-n", target).stdout) == []
+    run = snakemake(workdir, "-n", target)
+    assert run.returncode == 0 and planned(run.stdout + run.stderr) == [], run.stderr[-2000:]
     # Another max length: the params changed, so the cache is stale.
     cfg = yaml.safe_load((workdir / "config.yaml").read_text())
     cfg["tokenize"]["max_seq_len"] = 256
     (workdir / "config_256.yaml").write_text(yaml.safe_dump(cfg))
     run = snakemake(workdir, "-n", target, configfile="config_256.yaml")
-    assert ("tokenize", "base=tiny, split=train") in planned_jobs(run.stdout + run.stderr), run.stderr[-2000:]
+    assert ("tokenize", "base=tiny, split=train") in planned(run.stdout + run.stderr), run.stderr[-2000:]
     # Another chat template in the same model folder: the tokenizer files are inputs, so it is stale too.
     template = next(p for p in (workdir / "tiny_base").iterdir() if p.name in ("chat_template.jinja",))
     template.write_text(template.read_text() + "{# site-specific edit #}")
     run = snakemake(workdir, "-n", target)
-    assert ("tokenize", "base=tiny, split=train") in planned_jobs(run.stdout + run.stderr), run.stderr[-2000:]
+    assert ("tokenize", "base=tiny, split=train") in planned(run.stdout + run.stderr), run.stderr[-2000:]
 
 
 def record_lines(path: Path) -> list[int]:
@@ -238,9 +221,11 @@ def record_lines(path: Path) -> list[int]:
     return starts
 
 
-def test_failures_stop_before_deid_and_show_the_one_line_error(workdir: Path, tmp_path: Path):
+def test_failures_stop_before_the_filter_and_show_the_one_line_error(workdir: Path, tmp_path: Path):
     """Bad inputs under Snakemake: the failed job's log (file, line, column) is on the console
-    (show-failed-logs in the workflow profile), no de-identification runs, no traceback."""
+    (show-failed-logs in the workflow profile), nothing is filtered, no traceback. (A report id repeated across
+    CSV parts is found by check_ids, which the filter waits for: not the de-identification jobs, so that a new
+    part reruns no other part's shards.)"""
     cfg = yaml.safe_load((workdir / "config.yaml").read_text())
     rows = site_rows()
     header = list(RENAMED.values())
@@ -252,15 +237,14 @@ def test_failures_stop_before_deid_and_show_the_one_line_error(workdir: Path, tm
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     (tmp_path / "config").symlink_to(ROOT / "config")
     profile = str(ROOT / "profiles" / "default")
-    run = snakemake(tmp_path, "results/deid/audit.tsv", profile=profile)
+    run = snakemake(tmp_path, "results/filter/filtered.parquet", profile=profile)
     out = run.stdout + run.stderr
     assert run.returncode != 0
     repeat, first = record_lines(tmp_path / "feb.csv")[3], record_lines(tmp_path / "jan.csv")[2]
     want = f"file feb.csv, line {repeat}, column 'ACC_NO': duplicate report id (same as line {first} of jan.csv)"
     assert want in out, out[-3000:]
     assert "Traceback" not in out.split("Error in rule check_ids", 1)[-1].split("Shutting down", 1)[0]
-    # no shard was de-identified (the configuration's quality check may have run beside check_ids)
-    assert not list((tmp_path / "results/deid").glob("*/*.parquet"))
+    assert not (tmp_path / "results/filter").exists() or not list((tmp_path / "results/filter").iterdir())
 
     cfg["datasets"] = {"site_a": dict(site, csv=["empty.csv"])}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
