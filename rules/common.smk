@@ -23,13 +23,16 @@ from radtune.startup import (
 )
 from radtune.tasks import TASKS
 
-# A schema violation is one line (key path, value, what is allowed there; radtune.startup), not Snakemake's dump
-# of the whole schema and config; then Snakemake's own validation fills in the defaults.
+# Snakemake's validation fills in the defaults; a violation is then told in one line (key path, value, what is
+# allowed there; radtune.startup), not as Snakemake's dump of the whole schema and config.
 try:
-    check_schema(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
-except RadtuneError as _exc:
-    raise WorkflowError(str(_exc)) from None
-validate(config, schema="../config/schema.yaml", set_default=True)
+    validate(config, schema="../config/schema.yaml", set_default=True)
+except WorkflowError:  # (Snakemake wraps the jsonschema error)
+    try:
+        check_schema(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+    except RadtuneError as _exc:
+        raise WorkflowError(str(_exc)) from None
+    raise
 
 # Wiring errors the schema cannot express: fail at start-up, naming the offending key.
 # A CSV path that is a symlink loop or in an unsearchable folder; an empty test split (val split, with variants).

@@ -32,10 +32,12 @@ KEY = "radtune-staleness-test-key-0123456789abcdef"
 TARGETS = ("all", "results/predict/ci_new.csv")
 
 
-def snakemake(work: Path, *args: str, config: str = "config/run.yaml") -> subprocess.CompletedProcess[str]:
+def snakemake(
+    work: Path, *args: str, config: str = "config/run.yaml", targets: tuple[str, ...] = TARGETS
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     env.pop("RADTUNE_PSEUDONYM_KEY", None)
-    cmd = [sys.executable, "-m", "snakemake", *TARGETS, *args, "--workflow-profile", "none", "--cores", "2",
+    cmd = [sys.executable, "-m", "snakemake", *targets, *args, "--workflow-profile", "none", "--cores", "2",
            "--configfile", config]  # fmt: skip
     return subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=1800)
 
@@ -258,17 +260,6 @@ def changes(key: Key, cfg: dict[str, Any]) -> list[Change]:
     return [lambda c, w, v=v: _set(c, path, v) for v in generic_changes(key, current)]
 
 
-def changed_configs(key: Key, cfg: dict[str, Any], work: Path) -> list[dict[str, Any]]:
-    """The run's config with `key` changed, once per direction."""
-    out = []
-    for change in changes(key, cfg):
-        new = copy.deepcopy(cfg)
-        change(new, work)
-        assert new != cfg, key.name
-        out.append(new)
-    return out
-
-
 def expected_rules(key: Key, present: set[str]) -> set[str]:
     """The annotated rules that have jobs in this run, their downstream rules, and the jobs a change adds."""
     if key.name in EXACT:
@@ -386,11 +377,7 @@ def scratch(work: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_data(work: Path, cfg: dict[str, Any], name: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Snakemake to the chat JSONL of the three splits (not the models) under `cfg`, saved as config/<name>.yaml."""
     (work / f"config/{name}.yaml").write_text(yaml.safe_dump(cfg))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    env.pop("RADTUNE_PSEUDONYM_KEY", None)
-    cmd = [sys.executable, "-m", "snakemake", *DATA_TARGETS, *args, "--workflow-profile", "none", "--cores", "2",
-           "--configfile", f"config/{name}.yaml"]  # fmt: skip
-    return subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=1800)
+    return snakemake(work, *args, config=f"config/{name}.yaml", targets=DATA_TARGETS)
 
 
 def csv_rows(path: Path) -> int:
