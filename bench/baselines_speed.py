@@ -2,7 +2,7 @@
 
 Run: python bench/baselines_speed.py [--test 10000] [--train 40000]
 Baseline for the ratio: TF-IDF retrieval one test row at a time (measured on a subset, extrapolated)
-vs the chunked sparse matrix product radtune.baselines uses.
+vs the chunked sparse matrix product radtune.evaluate.baselines uses.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from radtune import baselines  # noqa: E402
+from radtune.evaluate import baselines  # noqa: E402
 
 WORDS = (
     "liver kidney spleen lung pleural effusion nodule mass lesion cyst stone fracture normal mild moderate severe "

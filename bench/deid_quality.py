@@ -3,12 +3,14 @@
 Run: python bench/deid_quality.py [--n 2000] [--seed 2026] [--heldout-n 600] [--heldout-seed S] [--n-c 600]
      [--seed-c S] [--json PATH]
 
-Corpus A is radtune.synth (reports + protocol orders), the generator the recognizers were developed against: its
-figures are in-distribution. Corpus B is radtune.heldout_corpus, an independent generator (own names, frames and
+Corpus A is radtune.deid.corpora.synthetic (reports + protocol orders), the generator the recognizers were developed
+against: its
+figures are in-distribution. Corpus B is radtune.deid.corpora.heldout, an independent generator (own names, frames and
 seed) the recognizers must never be tuned against: its figures estimate out-of-distribution quality. Corpus C is
-radtune.corpus_c, written blind (from a style description, by someone who had not read the recognizers): other name
+radtune.deid.corpora.corpus_c, written blind (from a style description, by someone who had not read the recognizers):
+other name
 origins, frames and formats, and large name pools so that a name is as rare across patients as in a hospital. All
-are scored by radtune.deid_eval.evaluate. --show-misses prints missed identifiers in context for corpus A only
+are scored by radtune.deid.quality.evaluate. --show-misses prints missed identifiers in context for corpus A only
 (corpus B's and C's misses stay unprinted so that they remain held out).
 """
 
@@ -23,9 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from radtune.corpus_c import CORPUS_C_SEED  # noqa: E402
-from radtune.deid import Deidentifier, load_allow_list  # noqa: E402
-from radtune.deid_eval import (  # noqa: E402
+from radtune.deid.corpora.corpus_c import CORPUS_C_SEED  # noqa: E402
+from radtune.deid.corpora.heldout import HELDOUT_SEED, KINDS  # noqa: E402
+from radtune.deid.engine import Deidentifier, load_allow_list  # noqa: E402
+from radtune.deid.quality import (  # noqa: E402
     MAX_OVER,
     MIN_KIND_RECALL,
     MIN_RECALL,
@@ -39,7 +42,6 @@ from radtune.deid_eval import (  # noqa: E402
     synthetic_corpus,
     unmet_targets,
 )
-from radtune.heldout_corpus import HELDOUT_SEED, KINDS  # noqa: E402
 
 # Held-out phrasings written by hand, not produced by either generator and not used to tune the recognizers
 # (scored once as written): [[KIND:identifier]] marks the gold spans.
@@ -130,7 +132,7 @@ def main() -> None:
 
     d = Deidentifier(allow_list=load_allow_list(ROOT / "config/deid_allow_list.txt"), batch_size=a.batch_size)
     corpora = {
-        "A: radtune.synth": synthetic_corpus(a.n, a.protocol_n, a.seed),
+        "A: radtune.deid.corpora.synthetic": synthetic_corpus(a.n, a.protocol_n, a.seed),
         "B: held-out corpus": heldout_corpus(a.heldout_n, a.heldout_seed),
         "C: blind corpus": blind_corpus(a.n_c, a.seed_c),
     }
@@ -144,8 +146,8 @@ def main() -> None:
             for text, spans, dets in zip(texts, gold, det, strict=True):
                 for s, e, kind in missed_spans(text, spans, dets):
                     print(f"MISSED {kind}: ...{text[max(0, s - 40) : e + 15]!r}")
-    print(f"corpus A: {a.n} reports + {a.protocol_n} protocol orders (seed {a.seed}); B: radtune.heldout_corpus, "
-          f"{a.heldout_n} reports (seed {a.heldout_seed}); C: radtune.corpus_c, {a.n_c} reports "
+    print(f"corpus A: {a.n} reports + {a.protocol_n} protocol orders (seed {a.seed}); B: radtune.deid.corpora.heldout, "
+          f"{a.heldout_n} reports (seed {a.heldout_seed}); C: radtune.deid.corpora.corpus_c, {a.n_c} reports "
           f"(seed {a.seed_c})")  # fmt: skip
     table(scores)
 

@@ -1,10 +1,11 @@
-"""De-identification speed: the batched path of radtune.deid vs. a plain per-report Presidio loop, same recognizers.
+"""De-identification speed: the batched path of radtune.deid.engine vs. a plain per-report Presidio loop, same
+recognizers.
 
 Run: python bench/deid_speed.py [--n 200] [--batch-size 64]. Rates are reports per CPU-second of this process
 (= reports/s per core; the machine's cores are shared, so CPU time is steadier than wall time, shown too).
 Baseline: for each report cell, AnalyzerEngine.analyze (spaCy run on that one text, full pipeline) +
-AnonymizerEngine.anonymize, one at a time. Batched: radtune.deid.Deidentifier.deidentify (identical texts
-analysed once, spaCy nlp.pipe over the batch, only the NER component run: radtune.deid.trim_pipeline).
+AnonymizerEngine.anonymize, one at a time. Batched: radtune.deid.engine.Deidentifier.deidentify (identical texts
+analysed once, spaCy nlp.pipe over the batch, only the NER component run: radtune.deid.engine.trim_pipeline).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from radtune.deid import Deidentifier, load_allow_list  # noqa: E402
-from radtune.synth import generate_reports  # noqa: E402
+from radtune.deid.corpora.synthetic import generate_reports  # noqa: E402
+from radtune.deid.engine import Deidentifier, load_allow_list  # noqa: E402
 
 COLUMNS = ["indication", "comparison", "findings", "impression"]
 
@@ -71,7 +72,7 @@ def main() -> None:
     for name, w, c in [
         ("baseline: analyze+anonymize one at a time", base_wall, base_cpu),
         ("batching only (nlp.pipe, full pipeline)", abl_wall, abl_cpu),
-        ("radtune.deid (pipe + dedup + NER-only pipe)", fast_wall, fast_cpu),
+        ("radtune.deid.engine (pipe + dedup + NER-only pipe)", fast_wall, fast_cpu),
     ]:
         print(f"{name:<44}{w:>8.1f}{c:>8.1f}{a.n / c:>12.1f}")
     ratio = base_cpu / fast_cpu

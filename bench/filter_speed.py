@@ -1,4 +1,5 @@
-"""Bench: filter + instruction building (radtune.filter / radtune.instructions, Polars) vs. the same logic in pandas.
+"""Bench: filter + instruction building (radtune.data.filter / radtune.data.instructions, Polars) vs. the same logic
+in pandas.
 
     python bench/filter_speed.py            # 1,000,000 generated rows
     python bench/filter_speed.py --rows 50000
@@ -22,9 +23,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from radtune.common import hash_fraction  # noqa: E402
-from radtune.filter import STEPS, WS_RUNS, filter_rows, load_shards  # noqa: E402
-from radtune.instructions import (  # noqa: E402
+from radtune.core.common import hash_fraction  # noqa: E402
+from radtune.data.filter import STEPS, WS_RUNS, filter_rows, load_shards  # noqa: E402
+from radtune.data.instructions import (  # noqa: E402
     DEFAULT_SYSTEM_PROMPT,
     PREPEND_TASKS,
     build_examples,

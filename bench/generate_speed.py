@@ -1,5 +1,5 @@
-"""Bench: batched greedy generation (radtune.generate) vs one prompt at a time, SmolLM2-135M on CPU; and the
-batch-prediction path (radtune.predict: the same generation keeping each token's log-probability for the
+"""Bench: batched greedy generation (radtune.evaluate.generate) vs one prompt at a time, SmolLM2-135M on CPU; and the
+batch-prediction path (radtune.serve.predict: the same generation keeping each token's log-probability for the
 confidence) against plain batched generation (evaluation), on the same prompts.
 
 Run: python bench/generate_speed.py [--n 16] [--batch-size 8] [--max-new-tokens 32]
@@ -18,8 +18,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from radtune import generate  # noqa: E402
-from radtune.common import resolve_local_model  # noqa: E402
+from radtune.core.common import resolve_local_model  # noqa: E402
+from radtune.evaluate import generate  # noqa: E402
 
 FINDINGS = [
     "The liver is normal in size. No focal lesion. Gallbladder is unremarkable.",

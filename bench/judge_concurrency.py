@@ -1,4 +1,5 @@
-"""Bench: LLM-judge examples/s of radtune.judge against a local fake OpenAI-compatible endpoint, concurrent requests.
+"""Bench: LLM-judge examples/s of radtune.evaluate.judge against a local fake OpenAI-compatible endpoint, concurrent
+requests.
 
 Run: python bench/judge_concurrency.py [--n 400] [--delay-ms 50] [--concurrency 16]
 The fake endpoint answers every graded request after a fixed delay (a stand-in for a vLLM server's latency) and
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from radtune import judge  # noqa: E402
+from radtune.evaluate import judge  # noqa: E402
 
 PROMPT = "Findings: {{input_text}}\nReference: {{reference}}\nCandidate: {{prediction}}\nAnswer as JSON."
 

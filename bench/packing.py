@@ -1,4 +1,4 @@
-"""Bench: packing efficiency (real tokens / slots) of radtune.pack (TRL best-fit decreasing) vs padding each
+"""Bench: packing efficiency (real tokens / slots) of radtune.data.pack (TRL best-fit decreasing) vs padding each
 batch of 8 to its longest example, on a tokenized folder and/or a generated set of chat-like lengths.
 
     python bench/packing.py                                   # generated 10,000 examples
@@ -18,7 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from radtune.pack import BASELINE_BATCH_SIZE, pack, padded_efficiency  # noqa: E402
+from radtune.data.pack import BASELINE_BATCH_SIZE, pack, padded_efficiency  # noqa: E402
 
 
 def chat_lengths(n: int, max_len: int, seed: int = 0) -> np.ndarray:
@@ -50,7 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10000, help="generated examples (100000 for the big set)")
     ap.add_argument("--max-seq-len", type=int, default=512)
-    ap.add_argument("--tokenized", help="a radtune.tokenize folder to measure as well")
+    ap.add_argument("--tokenized", help="a radtune.data.tokenize folder to measure as well")
     a = ap.parse_args()
     from trl import pack_dataset  # noqa: F401  (lazy module: import it now, not inside the timed packing)
 

@@ -1,4 +1,4 @@
-"""Bench: ROUGE + BERTScore (local MiniLM encoder) on N synthetic pairs, as radtune.score computes them.
+"""Bench: ROUGE + BERTScore (local MiniLM encoder) on N synthetic pairs, as radtune.evaluate.score computes them.
 
 Run: python bench/score_speed.py [--n 500]   (the report's figure: --n 2000)
 Baseline for the ratio: BERTScore with batch size 1 (measured on a subset, extrapolated) vs batch 64.
@@ -17,7 +17,7 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from radtune import metrics  # noqa: E402
+from radtune.evaluate import metrics  # noqa: E402
 
 WORDS = (
     "no acute findings small left right pleural effusion nodule stable kidney stone liver lesion fracture "

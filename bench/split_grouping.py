@@ -1,4 +1,4 @@
-"""Bench: split grouping (radtune.split) - exact+patient grouping on 1M rows, near-duplicate grouping on 100k.
+"""Bench: split grouping (radtune.data.split) - exact+patient grouping on 1M rows, near-duplicate grouping on 100k.
 
     python bench/split_grouping.py                          # --rows 1000000 --near-rows 100000
     python bench/split_grouping.py --rows 50000 --near-rows 5000
@@ -22,7 +22,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from radtune.split import _shingles, group_rows, normalise_input  # noqa: E402
+from radtune.data.split import _shingles, group_rows, normalise_input  # noqa: E402
 
 WORDS = (
     "lungs clear pleural effusion pneumothorax heart size normal mild degenerative change spine acute osseous "

@@ -1,4 +1,5 @@
-"""Bench: tokens/s of radtune.tokenize vs TRL's own SFTTrainer preprocessing of the same chat JSONL (same tokenizer).
+"""Bench: tokens/s of radtune.data.tokenize vs TRL's own SFTTrainer preprocessing of the same chat JSONL (same
+tokenizer).
 
 Baseline = what SFTTrainer does when given the raw `messages` records (apply the chat template, tokenize,
 truncate; one process, `SFTTrainer._prepare_dataset`). Ours additionally builds answer-only labels. Both one process.
@@ -34,8 +35,8 @@ def main() -> None:
     from transformers import AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    from radtune.common import read_jsonl
-    from radtune.tokenize import tokenize_file
+    from radtune.core.common import read_jsonl
+    from radtune.data.tokenize import tokenize_file
 
     datasets.disable_caching()
     tmp = Path(tempfile.mkdtemp(prefix="tokbench."))
@@ -74,7 +75,7 @@ def main() -> None:
     trl_tps = trl_tokens / trl_s
 
     print(f"examples: {stats['examples']}, tokens ours {stats['tokens']}, TRL {trl_tokens}")
-    print(f"ours (radtune.tokenize, labels + stats + save_to_disk): {ours_s:.2f} s, {ours_tps:,.0f} tokens/s")
+    print(f"ours (radtune.data.tokenize, labels + stats + save_to_disk): {ours_s:.2f} s, {ours_tps:,.0f} tokens/s")
     print(f"baseline (TRL SFTTrainer._prepare_dataset, in memory):  {trl_s:.2f} s, {trl_tps:,.0f} tokens/s")
     print(
         f"SUMMARY tokenize_speed: ours {ours_tps:,.0f} tok/s vs TRL {trl_tps:,.0f} tok/s, "

@@ -2,7 +2,7 @@
 
 Tiny random Llama (tests/_tiny_model.py: hidden 64, 2 layers, SmolLM2's tokenizer), 80 synthetic chat examples
 packed to 256 tokens, batch 1, the same number of steps for each method, run exactly as the train rule runs
-them (`python -m radtune.train`). Prints one row per method and a one-line summary last.
+them (`python -m radtune.train.run`). Prints one row per method and a one-line summary last.
 
     .venv/bin/python bench/train_methods.py [--steps 12]
 
@@ -39,8 +39,8 @@ def build_data(d: Path) -> None:
     from _tiny_model import save_tiny_base, smollm2_tokenizer
     from test_train import _records
 
-    from radtune.pack import pack_dir
-    from radtune.tokenize import tokenize_file
+    from radtune.data.pack import pack_dir
+    from radtune.data.tokenize import tokenize_file
 
     base = save_tiny_base(smollm2_tokenizer(), d / "base")
     for split, n in (("train", 80), ("val", 4)):
@@ -59,7 +59,7 @@ def run(d: Path, method: str, steps: int) -> dict[str, float]:
     recipe |= {"save_steps": 10_000, **fields}
     (d / f"{method}.yaml").write_text(yaml.safe_dump(recipe))
     spec = {"base": "b", "method": method, "recipe": "r", "packing": True, **extra_spec}
-    cmd = [sys.executable, "-m", "radtune.train", "--variant", method, "--spec", json.dumps(spec)]
+    cmd = [sys.executable, "-m", "radtune.train.run", "--variant", method, "--spec", json.dumps(spec)]
     cmd += ["--recipe", str(d / f"{method}.yaml"), "--base", str(d / "base"), "--train", str(d / "packed")]
     cmd += ["--val", str(d / "tok/val"), "--checkpoints", str(d / f"ck_{method}"), "--output", str(d / method)]
     t0 = time.perf_counter()

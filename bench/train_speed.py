@@ -24,7 +24,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "bench")]
 
 
 def run(tag: str, train_dir: Path, val_dir: Path, base: str, recipe: dict, tmp: Path) -> float:
-    from radtune.train import train
+    from radtune.train.run import train
 
     rp = tmp / f"{tag}.yaml"
     rp.write_text(yaml.safe_dump(recipe))
@@ -47,12 +47,12 @@ def main() -> None:
     ap.add_argument("--max-seq-len", type=int, default=512)
     a = ap.parse_args()
     if not Path(a.base).is_dir():
-        sys.exit(f"{a.base} missing: convert it first (python -m radtune.base_model, see rules/base_model.smk)")
+        sys.exit(f"{a.base} missing: convert it first (python -m radtune.train.base_model, see rules/base_model.smk)")
 
     import chatgen
 
-    from radtune.pack import pack_dir
-    from radtune.tokenize import tokenize_file
+    from radtune.data.pack import pack_dir
+    from radtune.data.tokenize import tokenize_file
 
     tmp = Path(tempfile.mkdtemp(prefix="trainbench."))
     params = {"max_seq_len": a.max_seq_len, "truncation": "truncate", "num_proc": 1, "batch_size": 1000}

@@ -15,4 +15,4 @@ rule base_model:
     params:
         spec=lambda w: as_json(config["base_models"][w.base]),
     shell:
-        "python -m radtune.base_model --spec {params.spec:q} --output {output} > {log} 2>&1"
+        "python -m radtune.train.base_model --spec {params.spec:q} --output {output} > {log} 2>&1"

@@ -13,18 +13,18 @@ min_version("9.0")
 # The code the rules run is a plain package under scripts/, importable without Snakemake (here too).
 SCRIPTS = os.path.join(workflow.basedir, "scripts")
 sys.path.insert(0, SCRIPTS)
-from radtune.common import BASELINE_KINDS, SPLITS, RadtuneError
-from radtune.startup import (
+from radtune.core.common import BASELINE_KINDS, SPLITS, RadtuneError
+from radtune.core.startup import (
     check_csv_paths,
     check_schema,
     check_split,
     key_file_problem,
     make_snakemake_dir_private,
 )
-from radtune.tasks import TASKS
+from radtune.core.tasks import TASKS
 
 # Snakemake's validation fills in the defaults; a violation is then told in one line (key path, value, what is
-# allowed there; radtune.startup), not as Snakemake's dump of the whole schema and config.
+# allowed there; radtune.core.startup), not as Snakemake's dump of the whole schema and config.
 try:
     validate(config, schema="../config/schema.yaml", set_default=True)
 except WorkflowError:  # (Snakemake wraps the jsonschema error)
@@ -97,7 +97,7 @@ shell.prefix(
 # Pseudonym key (HMAC of accession numbers and MRNs): resolved once here, so that a missing key with
 # real_data stops the run at start-up. Jobs get the file path or the variable name, never the key;
 # the params carry a one-way fingerprint so that another key reruns ingest.
-from radtune.common import key_fingerprint, load_pseudonym_key
+from radtune.core.common import key_fingerprint, load_pseudonym_key
 
 PSEUDONYM_KEY_FILE = os.path.abspath(
     os.path.expanduser(config["pseudonym_key"]["file"])
@@ -121,7 +121,7 @@ except RadtuneError as _exc:
 
 # Training recipes: an unknown SFTConfig / LoraConfig field stops the run now (naming the recipe file
 # and the field), not when its training job starts. Reads TRL's sources; does not import TRL.
-from radtune.recipes import check_recipes
+from radtune.train.recipes import check_recipes
 
 try:
     check_recipes(config["variants"])
@@ -346,8 +346,8 @@ def as_json(value):
     return json.dumps(value, sort_keys=True)
 
 
-# ---- what each job reads from the config (config/schema.yaml: x-rules, x-options; radtune.config_keys) ----
-from radtune.config_keys import Untracked, job_config, load_schema
+# ---- what each job reads from the config (config/schema.yaml: x-rules, x-options; radtune.core.config_keys) ----
+from radtune.core.config_keys import Untracked, job_config, load_schema
 
 CONFIG_SCHEMA = load_schema(os.path.join(workflow.basedir, "config", "schema.yaml"))
 

@@ -27,7 +27,7 @@ rule deidentify:
     params:
         options=lambda w: job_options("deidentify", "deid"),
     shell:
-        "python -m radtune.deid run --input {input.shard} --settings {input.settings}"
+        "python -m radtune.deid.engine run --input {input.shard} --settings {input.settings}"
         " --params {params.options:q} --output {output.data} --audit {output.audit} > {log} 2>&1"
 
 
@@ -42,7 +42,7 @@ rule deid_audit:
     conda:
         "../envs/deid.yaml"
     shell:
-        "python -m radtune.deid merge-audit --inputs {input:q} --output {output} > {log} 2>&1"
+        "python -m radtune.deid.engine merge-audit --inputs {input:q} --output {output} > {log} 2>&1"
 
 
 # What de-identifies, written once for the quality check and the shard jobs - and only once these
@@ -64,7 +64,7 @@ rule deid_settings:
         deid=lambda w: tracked_config("deid_settings", "deid"),
         check=lambda w: job_options("deid_quality", "deid"),
     shell:
-        "python -m radtune.deid settings --params {params.deid:q} --allow-list {input.allow_list}"
+        "python -m radtune.deid.engine settings --params {params.deid:q} --allow-list {input.allow_list}"
         " --check {params.check:q} --output {output} > {log} 2>&1"
 
 
@@ -91,5 +91,5 @@ rule deid_quality:
         check=lambda w: tracked_config("deid_quality", "deid"),
         options=lambda w: job_options("deid_quality", "deid"),
     shell:
-        "python -m radtune.deid_eval --params {params.options:q} --settings {input.settings}"
+        "python -m radtune.deid.quality --params {params.options:q} --settings {input.settings}"
         " --output {output} > {log} 2>&1"

@@ -29,6 +29,6 @@ rule export:
             else ""
         ),
     shell:
-        "python -m radtune.export --variant {wildcards.variant} --base {input.base} --base-name {params.base_name}"
+        "python -m radtune.serve.export --variant {wildcards.variant} --base {input.base} --base-name {params.base_name}"
         " --model {input.model} --test {input.test} --deid-quality {input.deid_quality} {params.privacy}"
         " --eval-table {params.eval_table} --output {output} > {log} 2>&1"

@@ -29,6 +29,6 @@ rule filter:
         filter=lambda w: tracked_config("filter", "filter"),
         ingested=lambda w: Untracked(ingested_ids()),  # the same files, by dataset (inputs: tracked as such)
     shell:
-        "python -m radtune.filter --inputs {input.shards:q} --datasets {params.datasets:q}"
+        "python -m radtune.data.filter --inputs {input.shards:q} --datasets {params.datasets:q}"
         " --params {params.filter:q} --boilerplate {input.boilerplate:q} --ingested {params.ingested:q}"
         " --output {output.data} --report {output.report} > {log} 2>&1"

@@ -22,7 +22,7 @@ rule generate:
             f"--finetuned {input.model}" if "model" in input.keys() else ""
         ),
     shell:
-        "python -m radtune.generate --model-name {wildcards.model} --base {input.base}"
+        "python -m radtune.evaluate.generate --model-name {wildcards.model} --base {input.base}"
         " {params.finetuned} --test {input.test} --shard {wildcards.eshard} --n-shards {params.n_shards}"
         " --params {params.eval:q} --output {output} > {log} 2>&1"
 
@@ -40,7 +40,7 @@ rule merge_predictions:
     conda:
         "../envs/eval.yaml"
     shell:
-        "python -m radtune.formats merge-predictions --inputs {input:q} --output {output} > {log} 2>&1"
+        "python -m radtune.core.formats merge-predictions --inputs {input:q} --output {output} > {log} 2>&1"
 
 
 rule baseline:
@@ -61,5 +61,5 @@ rule baseline:
     params:
         eval=lambda w: tracked_config("baseline", "eval"),
     shell:
-        "python -m radtune.baselines --kind {wildcards.kind} --train {input.train} --test {input.test}"
+        "python -m radtune.evaluate.baselines --kind {wildcards.kind} --train {input.train} --test {input.test}"
         " --params {params.eval:q} --output {output} > {log} 2>&1"

@@ -30,7 +30,7 @@ rule ingest:
         key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
         max_field_chars=Untracked(config["ingest"]["max_field_chars"]),
     shell:
-        "python -m radtune.ingest --dataset {wildcards.dataset} --spec {params.spec:q}"
+        "python -m radtune.data.ingest --dataset {wildcards.dataset} --spec {params.spec:q}"
         " --csv {input.csv:q} --outputs {output.shards:q} --ids-output {output.ids:q}"
         " --key-file {params.key_file:q} --key-env {params.key_env:q} --key-fingerprint {params.key_fingerprint}"
         " --max-field-chars {params.max_field_chars} > {log} 2>&1"
@@ -54,5 +54,5 @@ rule check_ids:
             "report_id", "report_id"
         ),
     shell:
-        "python -m radtune.ingest check-ids --inputs {input:q} --column {params.column:q}"
+        "python -m radtune.data.ingest check-ids --inputs {input:q} --column {params.column:q}"
         " --output {output:q} > {log} 2>&1"

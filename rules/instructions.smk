@@ -20,6 +20,6 @@ rule instructions:
         instructions=lambda w: tracked_config("instructions", "instructions"),
         seed=config["seed"],
     shell:
-        "python -m radtune.instructions --input {input.data} --templates {input.templates}"
+        "python -m radtune.data.instructions --input {input.data} --templates {input.templates}"
         " --prepend {input.prepend} --params {params.instructions:q} --seed {params.seed}"
         " --outputs {output:q} > {log} 2>&1"

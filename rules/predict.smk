@@ -29,7 +29,7 @@ rule predict_ingest:
         key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
         max_field_chars=Untracked(config["ingest"]["max_field_chars"]),
     shell:
-        "python -m radtune.ingest --predict --dataset {wildcards.name} --spec {params.spec:q}"
+        "python -m radtune.data.ingest --predict --dataset {wildcards.name} --spec {params.spec:q}"
         " --csv {input.csv:q} --outputs {output.shards:q}"
         " --key-file {params.key_file:q} --key-env {params.key_env:q} --key-fingerprint {params.key_fingerprint}"
         " --max-field-chars {params.max_field_chars} > {log} 2>&1"
@@ -56,7 +56,7 @@ rule predict_deid:
     params:
         options=lambda w: job_options("deidentify", "deid"),
     shell:
-        "python -m radtune.deid run --input {input.shard} --settings {input.settings}"
+        "python -m radtune.deid.engine run --input {input.shard} --settings {input.settings}"
         " --params {params.options:q} --output {output.data} --audit {output.audit} > {log} 2>&1"
 
 
@@ -82,7 +82,7 @@ rule predict_generate:
             else ""
         ),
     shell:
-        "python -m radtune.predict generate --input {input.shard} --base {input.base} --finetuned {input.model}"
+        "python -m radtune.serve.predict generate --input {input.shard} --base {input.base} --finetuned {input.model}"
         " --train {input.train} --templates {input.templates} --prepend {input.prepend} {params.boilerplate}"
         " --params {params.params:q} --output {output} > {log} 2>&1"
 
@@ -106,6 +106,6 @@ rule predict_merge:
         task=lambda w: config["datasets"][config["predict"][w.name]["dataset"]]["task"],
         deidentified=lambda w: str(config["predict"][w.name]["deidentify"]).lower(),
     shell:
-        "python -m radtune.predict merge --inputs {input.shards:q} --csv {params.csv:q}"
+        "python -m radtune.serve.predict merge --inputs {input.shards:q} --csv {params.csv:q}"
         " --id-column {params.id_column:q} --task {params.task} --model {input.model}"
         " --deidentified {params.deidentified} --output {output} > {log} 2>&1"

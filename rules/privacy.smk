@@ -22,7 +22,7 @@ rule canaries:
         key_env=Untracked(config["pseudonym_key"]["env"]),
         key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
     shell:
-        "python -m radtune.canaries --params {params.canaries:q} --key-file {params.key_file:q}"
+        "python -m radtune.deid.canaries --params {params.canaries:q} --key-file {params.key_file:q}"
         " --key-env {params.key_env:q} --output {output.canaries} --report {output.report} > {log} 2>&1"
 
 
@@ -49,7 +49,7 @@ rule privacy_audit:
         tracked=lambda w: tracked_config("privacy_audit", "privacy", "canaries"),
         options=lambda w: job_options("privacy_audit", "privacy", "canaries"),
     shell:
-        "python -m radtune.privacy audit --base {input.base} --finetuned {input.model}"
+        "python -m radtune.evaluate.privacy audit --base {input.base} --finetuned {input.model}"
         " --canaries {input.canaries} --params {params.options:q}"
         " --output {output.table} --per-canary {output.per_canary} > {log} 2>&1"
 
@@ -63,7 +63,7 @@ rule privacy_check:
         f"{LOGS}/privacy/{{variant}}.check.log",
     localrule: True
     conda:
-        "../envs/train.yaml"  # radtune.privacy: the audit's module (its check needs none of the model packages)
+        "../envs/train.yaml"  # radtune.evaluate.privacy: the audit's module (its check needs none of the model packages)
     params:
         limit=lambda w: tracked_config("privacy_check", "privacy"),
         max_exposure=lambda w: (
@@ -72,7 +72,7 @@ rule privacy_check:
             else f"--max-exposure {config['privacy']['max_exposure']}"
         ),
     shell:
-        "python -m radtune.privacy check --variant {wildcards.variant} --audit {input}"
+        "python -m radtune.evaluate.privacy check --variant {wildcards.variant} --audit {input}"
         " {params.max_exposure} --output {output} > {log} 2>&1"
 
 
@@ -87,4 +87,4 @@ rule privacy_table:
     conda:
         "../envs/train.yaml"
     shell:
-        "python -m radtune.privacy table --inputs {input:q} --output {output} > {log} 2>&1"
+        "python -m radtune.evaluate.privacy table --inputs {input:q} --output {output} > {log} 2>&1"

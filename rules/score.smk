@@ -20,7 +20,7 @@ rule score:
     params:
         eval=lambda w: tracked_config("score", "eval"),
     shell:
-        "python -m radtune.score --predictions {input.predictions} --train {input.train}"
+        "python -m radtune.evaluate.score --predictions {input.predictions} --train {input.train}"
         " --params {params.eval:q} --output {output} > {log} 2>&1"
 
 
@@ -30,7 +30,7 @@ rule score:
 onstart:
     if config["eval"]["judge"]["backend"] != "none":
         judge_params = as_json(config["eval"]["judge"])
-        shell("python -m radtune.judge --check --params {judge_params:q}")
+        shell("python -m radtune.evaluate.judge --check --params {judge_params:q}")
 
 
 rule judge:
@@ -50,7 +50,7 @@ rule judge:
         tracked=lambda w: tracked_config("judge", "eval", "judge"),
         judge=lambda w: job_options("judge", "eval", "judge"),
     shell:
-        "python -m radtune.judge --predictions {input.predictions} --prompt {input.prompt}"
+        "python -m radtune.evaluate.judge --predictions {input.predictions} --prompt {input.prompt}"
         " --params {params.judge:q} --output {output} > {log} 2>&1"
 
 
@@ -77,7 +77,7 @@ rule table:
         ),
         kinds=lambda w: as_json(model_kinds()),
     shell:
-        "python -m radtune.table --scores {input.scores:q} {params.judge} --kinds {params.kinds:q} --params {params.eval:q}"
+        "python -m radtune.evaluate.table --scores {input.scores:q} {params.judge} --kinds {params.kinds:q} --params {params.eval:q}"
         " --output {output.table} --by-group {output.by_group} --plot {output.plot} > {log} 2>&1"
 
 
@@ -98,5 +98,5 @@ rule track:
         tracking=lambda w: tracked_config("track", "tracking"),
         kinds=lambda w: as_json(model_kinds()),
     shell:
-        "python -m radtune.tracking --eval {input.table} --models {input.models:q} --kinds {params.kinds:q}"
+        "python -m radtune.core.tracking --eval {input.table} --models {input.models:q} --kinds {params.kinds:q}"
         " --params {params.tracking:q} --output {output} > {log} 2>&1"

@@ -19,5 +19,5 @@ rule split:
         split=lambda w: tracked_config("split", "split"),
         seed=config["seed"],
     shell:
-        "python -m radtune.split --input {input} --params {params.split:q} --seed {params.seed}"
+        "python -m radtune.data.split --input {input} --params {params.split:q} --seed {params.seed}"
         " --output {output.data} --report {output.report} > {log} 2>&1"

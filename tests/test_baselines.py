@@ -1,4 +1,5 @@
-"""Tests for radtune.baselines: constant ties, TF-IDF retrieval, extractive sentences, CLI output and errors."""
+"""Tests for radtune.evaluate.baselines: constant ties, TF-IDF retrieval, extractive sentences, CLI output and
+errors."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import json
 
 import pytest
 
-from radtune import baselines
-from radtune.common import InputError, RadtuneError, read_jsonl
+from radtune.core.common import InputError, RadtuneError, read_jsonl
+from radtune.evaluate import baselines
 
 
 def _r(i, task, inp, ref, group="all"):

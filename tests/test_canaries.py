@@ -1,4 +1,4 @@
-"""Canaries of the memorisation audit (radtune.canaries): drawn under the key, inserted into the train split's
+"""Canaries of the memorisation audit (radtune.deid.canaries): drawn under the key, inserted into the train split's
 tokenized rows only - val/test byte-identical with and without them - and the audit's candidate sampling."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from radtune import canaries as C
-from radtune.privacy import exposure, headline, sample_candidates
+from radtune.deid import canaries as C
+from radtune.evaluate.privacy import exposure, headline, sample_candidates
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -110,8 +110,8 @@ def _audit_rows(**cells) -> list[dict[str, str]]:
 
 
 def test_headline_and_check_against_max_exposure(tmp_path):
-    from radtune.formats import write_tsv
-    from radtune.privacy import AUDIT_COLUMNS, check
+    from radtune.core.formats import write_tsv
+    from radtune.evaluate.privacy import AUDIT_COLUMNS, check
 
     rows = _audit_rows(dob_r0=(0, 1.1, 1.5, 0), dob_r1=(1, 2.0, 3.0, 0), dob_r16=(16, 8.0, 9.5, 1),
                        phone_r16=(16, 6.0, 7.0, 0))  # fmt: skip
@@ -134,7 +134,7 @@ def test_only_the_train_split_gets_canaries_val_and_test_are_byte_identical(tmp_
     tokenize to the same bytes with canaries on and off; train gets exactly the canary rows on top."""
     from datasets import load_from_disk
 
-    from radtune.tokenize import tokenize_file
+    from radtune.data.tokenize import tokenize_file
 
     base, tok = tiny_base, smollm2_tok
     canaries = tmp_path / "canaries.jsonl"

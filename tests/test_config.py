@@ -8,7 +8,7 @@ from _helpers import planned_jobs, snakemake
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from radtune.config_doc import render
+from radtune.core.config_doc import render
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "config" / "schema.yaml"
@@ -43,7 +43,7 @@ def test_bad_task_is_rejected():
 
 def test_configuration_reference_is_current():
     doc = (ROOT / "docs" / "configuration.md").read_text()
-    assert doc == render(SCHEMA), "regenerate with: python -m radtune.config_doc"
+    assert doc == render(SCHEMA), "regenerate with: python -m radtune.core.config_doc"
     assert "| `filter.min_findings_words` | integer | `10` |" in doc
 
 

@@ -1,4 +1,4 @@
-"""Who reads which config key (radtune.config_keys): every key annotated, and each job given only its keys."""
+"""Who reads which config key (radtune.core.config_keys): every key annotated, and each job given only its keys."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from radtune.config_keys import CONSUMERS, KINDS, Untracked, downstream, job_config, leaf_keys, load_schema
+from radtune.core.config_keys import CONSUMERS, KINDS, Untracked, downstream, job_config, leaf_keys, load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,7 +83,7 @@ def test_untracked_formats_as_json_and_is_not_a_builtin():
 
 
 def test_schema_lists_the_baseline_kinds_the_code_has():
-    from radtune.common import BASELINE_KINDS
+    from radtune.core.common import BASELINE_KINDS
 
     baselines = load_schema()["properties"]["eval"]["properties"]["models"]["properties"]["baselines"]
     assert tuple(baselines["items"]["enum"]) == BASELINE_KINDS == tuple(baselines["default"])

@@ -1,4 +1,5 @@
-"""Tests for radtune.corpus_c (the blind corpus C): determinism, well-formed gold spans, rare names, realistic
+"""Tests for radtune.deid.corpora.corpus_c (the blind corpus C): determinism, well-formed gold spans, rare names,
+realistic
 clean text. They check the generator only; nothing here runs or measures the de-identifier."""
 
 import json
@@ -7,9 +8,11 @@ from collections import Counter
 
 import pytest
 
-from radtune import corpus_c, heldout_corpus, synth
-from radtune.corpus_c import CORPUS_C_SEED, KINDS, generate_corpus_c
-from radtune.deid_eval import WORD
+from radtune.deid.corpora import corpus_c
+from radtune.deid.corpora import heldout as heldout_corpus
+from radtune.deid.corpora import synthetic as synth
+from radtune.deid.corpora.corpus_c import CORPUS_C_SEED, KINDS, generate_corpus_c
+from radtune.deid.quality import WORD
 
 N = 600
 

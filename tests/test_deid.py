@@ -1,4 +1,4 @@
-"""Tests for radtune.deid: each recognizer, the allow-list, placeholders, audit counts, nulls and the CLI."""
+"""Tests for radtune.deid.engine: each recognizer, the allow-list, placeholders, audit counts, nulls and the CLI."""
 
 import csv
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from radtune import deid
+from radtune.deid import engine as deid
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,7 +196,7 @@ def test_merge_audit_rejects_a_bad_file(tmp_path):
 def test_a_long_shard_logs_progress_with_counts_and_rates_only(deid_engine, caplog, monkeypatch):
     monkeypatch.setattr(deid_engine, "progress_every", 0.0)
     texts = [f"Findings discussed with Dr. Okonkwo-Bell on {i}/3/2021." for i in range(1, 6)]
-    with caplog.at_level(logging.INFO, logger="radtune.deid"):
+    with caplog.at_level(logging.INFO, logger="radtune.deid.engine"):
         deid_engine.deidentify(texts)
     lines = [r.getMessage() for r in caplog.records if "texts/s" in r.getMessage()]
     assert len(lines) == 5 and lines[-1].startswith("de-identified 5/5 texts (")

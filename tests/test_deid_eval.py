@@ -1,4 +1,5 @@
-"""Tests for radtune.deid_eval (scoring on constructed detections) and radtune.heldout_corpus (determinism, spans)."""
+"""Tests for radtune.deid.quality (scoring on constructed detections) and radtune.deid.corpora.heldout (determinism,
+spans)."""
 
 import json
 import os
@@ -11,9 +12,9 @@ from typing import NamedTuple
 
 import pytest
 
-from radtune import deid_eval
-from radtune.deid_eval import DeidScore, evaluate, gold_from_spans, missed_spans, parse_marked, survives
-from radtune.heldout_corpus import HELDOUT_SEED, KINDS, generate_heldout, render
+from radtune.deid import quality as deid_eval
+from radtune.deid.corpora.heldout import HELDOUT_SEED, KINDS, generate_heldout, render
+from radtune.deid.quality import DeidScore, evaluate, gold_from_spans, missed_spans, parse_marked, survives
 
 
 class Det(NamedTuple):
@@ -214,11 +215,11 @@ def test_deid_eval_has_no_heavy_imports():
     """Scoring runs without the de-identification stack: importing the module (in a fresh interpreter) loads no
     Presidio, spaCy, torch or transformers, under whatever name it would be imported."""
     code = (
-        "import sys, radtune.deid_eval\n"
+        "import sys, radtune.deid.quality\n"
         "heavy = {'presidio_analyzer', 'presidio_anonymizer', 'spacy', 'torch', 'transformers'}\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(deid_eval.__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(deid_eval.__file__).parents[2])}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "[]"
@@ -237,7 +238,7 @@ def _deid_params(**over):
 def test_quality_check_writes_both_corpora_and_a_ner_threshold_cannot_weaken_it(tmp_path):
     import csv
 
-    from radtune.deid_eval import quality_check
+    from radtune.deid.quality import quality_check
 
     allow = Path(__file__).resolve().parents[1] / "config" / "deid_allow_list.txt"
     out = tmp_path / "quality.tsv"
@@ -255,8 +256,8 @@ def test_quality_check_writes_both_corpora_and_a_ner_threshold_cannot_weaken_it(
 
 @pytest.mark.slow
 def test_quality_check_refuses_a_weakening_allow_list_and_writes_nothing(tmp_path):
-    from radtune.common import RadtuneError
-    from radtune.deid_eval import quality_check
+    from radtune.core.common import RadtuneError
+    from radtune.deid.quality import quality_check
 
     shipped = Path(__file__).resolve().parents[1] / "config" / "deid_allow_list.txt"
     # month names "kept" (someone wanted "May represent" left alone) let written-out dates through
@@ -277,9 +278,9 @@ def test_quality_check_refuses_a_weakening_allow_list_and_writes_nothing(tmp_pat
 @pytest.mark.slow
 def test_settings_below_the_floor_are_never_written(tmp_path):
     """The settings file every de-identification job reads is written only once its settings pass the quality
-    check (radtune.deid settings --check): a weakening allow-list leaves no settings, so no shard can run."""
-    from radtune.common import RadtuneError
-    from radtune.deid import main as deid_main
+    check (radtune.deid.engine settings --check): a weakening allow-list leaves no settings, so no shard can run."""
+    from radtune.core.common import RadtuneError
+    from radtune.deid.engine import main as deid_main
 
     shipped = Path(__file__).resolve().parents[1] / "config" / "deid_allow_list.txt"
     weak = tmp_path / "allow.txt"

@@ -54,6 +54,15 @@ def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
+def module_file(module: str, pkg: Path = PKG) -> Path | None:
+    """The file of radtune.<module> (dotted: a module of a subpackage, or the subpackage's __init__), if any."""
+    base = pkg.joinpath(*module.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
 def module_imports(module: str, pkg: Path = PKG, seen: set[str] | None = None) -> dict[str, bool]:
     """Third-party top-level imports of radtune.<module> and the radtune modules it imports (transitively),
     anywhere in the file (functions included) -> whether the code probes for it (an occurrence guarded by
@@ -62,7 +71,8 @@ def module_imports(module: str, pkg: Path = PKG, seen: set[str] | None = None) -
     if module in seen:
         return {}
     seen.add(module)
-    tree = ast.parse((pkg / f"{module}.py").read_text(), filename=f"{module}.py")
+    path = module_file(module, pkg)
+    tree = ast.parse(path.read_text(), filename=str(path))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found: dict[str, bool] = {}
 
@@ -73,14 +83,16 @@ def module_imports(module: str, pkg: Path = PKG, seen: set[str] | None = None) -
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module] + ([f"radtune.{a.name}" for a in node.names] if node.module == "radtune" else [])
+            names = [node.module]
+            if node.module.split(".")[0] == "radtune":
+                names += [f"{node.module}.{a.name}" for a in node.names]
         else:
             continue
         for name in names:
             parts = name.split(".")
             if parts[0] == "radtune":
-                if len(parts) > 1 and (pkg / f"{parts[1]}.py").exists():
-                    for sub, g in module_imports(parts[1], pkg, seen).items():
+                if len(parts) > 1 and module_file(".".join(parts[1:]), pkg):
+                    for sub, g in module_imports(".".join(parts[1:]), pkg, seen).items():
                         add(sub, g)
             elif parts[0] not in sys.stdlib_module_names and parts[0] != "__future__":
                 add(parts[0], _guarded(node, parents))
@@ -97,7 +109,7 @@ def rule_envs_and_modules(rules_dir: Path = ROOT / "rules") -> dict[str, tuple[s
         for name, body in zip(parts[1::2], parts[2::2], strict=True):
             env = re.search(r"conda:\s*\n\s*\"\.\./envs/([\w.-]+\.yaml)\"", body)
             if env:
-                out[name] = (env.group(1), set(re.findall(r"radtune\.(\w+)", body)))
+                out[name] = (env.group(1), set(re.findall(r"radtune\.([\w.]*\w)", body)))
     return out
 
 
@@ -147,7 +159,7 @@ def test_every_rule_with_code_names_an_existing_env():
     for rule, (env, modules) in RULES.items():
         assert (ENVS / env).is_file(), f"rule {rule}: conda env envs/{env} does not exist"
         for module in modules:
-            assert (PKG / f"{module}.py").is_file(), f"rule {rule} runs radtune.{module}, which does not exist"
+            assert module_file(module), f"rule {rule} runs radtune.{module}, which does not exist"
     # the scan found the rules that run code (a broken regex would make every check below vacuous)
     assert {"deidentify", "train", "score", "ingest", "generate"} <= set(RULES)
 

@@ -1,4 +1,4 @@
-"""Tests for radtune.export: a tiny LoRA variant exported, loaded back with plain transformers, and checked."""
+"""Tests for radtune.serve.export: a tiny LoRA variant exported, loaded back with plain transformers, and checked."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from _config import schema_defaults  # noqa: E402
 from _helpers import WORDS, word_tokenizer  # noqa: E402
 from _tiny_model import save_random_lora, save_tiny_base  # noqa: E402
 
-from radtune import export, generate  # noqa: E402
-from radtune.common import RadtuneError, read_jsonl  # noqa: E402
+from radtune.core.common import RadtuneError, read_jsonl  # noqa: E402
+from radtune.evaluate import generate  # noqa: E402
+from radtune.serve import export  # noqa: E402
 
 NEW_TOKENS = 8
 
@@ -42,7 +43,7 @@ def _row(i: int) -> dict:
 
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory):
-    """(base folder, model folder, test file): a tiny base and a LoRA variant saved as radtune.train saves one."""
+    """(base folder, model folder, test file): a tiny base and a LoRA variant saved as radtune.train.run saves one."""
     from transformers import AutoModelForCausalLM
 
     root = tmp_path_factory.mktemp("export")
@@ -151,8 +152,8 @@ def test_card_leaves_out_a_missing_or_older_eval_table(variant, tmp_path):
 
 
 def _privacy_files(tmp_path, status: str = "pass"):
-    from radtune.formats import write_tsv
-    from radtune.privacy import AUDIT_COLUMNS, CHECK_COLUMNS
+    from radtune.core.formats import write_tsv
+    from radtune.evaluate.privacy import AUDIT_COLUMNS, CHECK_COLUMNS
 
     audit, check = tmp_path / "lora.tsv", tmp_path / "lora.check.tsv"
     rows = [{"kind": "name_mrn", "repeats": r, "canaries": 1, "candidates": 1000, "space": 90000000,

@@ -1,4 +1,4 @@
-"""Tests for radtune.filter: normalisation, task texts, each drop reason and its count, determinism."""
+"""Tests for radtune.data.filter: normalisation, task texts, each drop reason and its count, determinism."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from _config import schema_defaults
 
-from radtune.common import ConservationError, InputError
-from radtune.filter import filter_rows, load_boilerplate, load_shards, main, strip_boilerplate
+from radtune.core.common import ConservationError, InputError
+from radtune.data.filter import filter_rows, load_boilerplate, load_shards, main, strip_boilerplate
 
 
 def P(over: dict) -> dict:

@@ -1,4 +1,4 @@
-"""Tests for radtune.formats: the predictions JSONL (rows, checks, merge of shards) and the TSV writer."""
+"""Tests for radtune.core.formats: the predictions JSONL (rows, checks, merge of shards) and the TSV writer."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from radtune import formats
-from radtune.common import InputError
+from radtune.core import formats
+from radtune.core.common import InputError
 
 
 def _example(i: int, **extra) -> dict:

@@ -1,4 +1,5 @@
-"""Tests for radtune.generate: example selection, fail-fast checks, batched greedy == one at a time, CLI output."""
+"""Tests for radtune.evaluate.generate: example selection, fail-fast checks, batched greedy == one at a time, CLI
+output."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from _helpers import WORDS, word_tokenizer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from radtune import generate  # noqa: E402
-from radtune.common import InputError, RadtuneError, read_jsonl  # noqa: E402
+from radtune.core.common import InputError, RadtuneError, read_jsonl  # noqa: E402
+from radtune.evaluate import generate  # noqa: E402
 
 
 @pytest.fixture(scope="module")

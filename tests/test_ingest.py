@@ -1,4 +1,4 @@
-"""Tests for radtune.ingest: canonical columns, sharding, byte-determinism, and every bad-input case."""
+"""Tests for radtune.data.ingest: canonical columns, sharding, byte-determinism, and every bad-input case."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from radtune.common import InputError, RadtuneError, keyed_hash, stable_hash
-from radtune.ingest import check_ids, ingest, main, read_raw
+from radtune.core.common import InputError, RadtuneError, keyed_hash, stable_hash
+from radtune.data.ingest import check_ids, ingest, main, read_raw
 
 KEY = b"radtune-test-pseudonym-key-0123456789abcdef"  # fixed: byte-identical outputs across runs
 
@@ -213,7 +213,7 @@ def test_cli_exit_code(tmp_path):
     key_file.write_bytes(KEY)
     key_file.chmod(0o600)
     proc = subprocess.run(
-        [sys.executable, "-m", "radtune.ingest", "--dataset", "demo", "--spec", json.dumps(SPEC),
+        [sys.executable, "-m", "radtune.data.ingest", "--dataset", "demo", "--spec", json.dumps(SPEC),
          "--csv", path, "--outputs", *outs, "--key-file", str(key_file), "--real-data"],
         capture_output=True, text=True, env={"PYTHONPATH": str(Path(__file__).parents[1] / "scripts")},
     )  # fmt: skip
@@ -225,7 +225,7 @@ def test_cli_exit_code(tmp_path):
 
 
 def test_clean_file_takes_the_polars_fast_path(tmp_path, monkeypatch):
-    import radtune.ingest as ingest_mod
+    import radtune.data.ingest as ingest_mod
 
     def boom(*args, **kwargs):
         raise AssertionError("slow path used")
@@ -299,7 +299,7 @@ def test_cli_never_creates_a_key_for_real_data_and_never_prints_it(tmp_path):
     path = write(tmp_path, HEADER + "\n" + row(1) + "\n")
     outs = outputs(tmp_path, 2)
     env = {"PYTHONPATH": str(Path(__file__).parents[1] / "scripts")}
-    cmd = [sys.executable, "-m", "radtune.ingest", "--dataset", "demo", "--spec", json.dumps(SPEC), "--csv", path,
+    cmd = [sys.executable, "-m", "radtune.data.ingest", "--dataset", "demo", "--spec", json.dumps(SPEC), "--csv", path,
            "--outputs", *outs, "--key-file", str(tmp_path / "nokey" / "k")]  # fmt: skip
     proc = subprocess.run([*cmd, "--real-data"], capture_output=True, text=True, env=env)
     assert proc.returncode == 1 and "does not exist" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,4 +1,4 @@
-"""Tests for radtune.instructions: message layout, seeded template/prepend choices, byte-identical output."""
+"""Tests for radtune.data.instructions: message layout, seeded template/prepend choices, byte-identical output."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from _config import schema_defaults
 
-from radtune.common import ConservationError, InputError, RadtuneError, hash_fraction, read_jsonl
-from radtune.instructions import build_examples, load_prepend, load_templates, main
+from radtune.core.common import ConservationError, InputError, RadtuneError, hash_fraction, read_jsonl
+from radtune.data.instructions import build_examples, load_prepend, load_templates, main
 
 
 def P(prepend_prob: float) -> dict:
@@ -154,7 +154,7 @@ def test_cli_is_byte_identical(tmp_path):
 
 def test_an_example_lost_between_split_and_jsonl_stops_the_job(tmp_path, monkeypatch):
     """Conservation: one chat example per assigned row; a builder that loses a row fails the job, writing nothing."""
-    import radtune.instructions as mod
+    import radtune.data.instructions as mod
 
     src = tmp_path / "assigned.parquet"
     assigned(30).write_parquet(src)

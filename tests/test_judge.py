@@ -1,4 +1,5 @@
-"""Tests for radtune.judge: answer parsing, and the OpenAI path against a local HTTP server (retries, failures)."""
+"""Tests for radtune.evaluate.judge: answer parsing, and the OpenAI path against a local HTTP server (retries,
+failures)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from _config import schema_defaults
 
-from radtune import judge
-from radtune.common import RadtuneError
+from radtune.core.common import RadtuneError
+from radtune.evaluate import judge
 
 JUDGE = schema_defaults("eval.judge")  # eval.judge as the workflow passes it: every default filled in
 PROMPT = 'Task {{task}}\nIN {{input_text}}\nREF {{reference}}\nCAND {{prediction}}\nAnswer as {"score": N}'
@@ -286,7 +287,7 @@ def test_concurrency_gives_the_same_rows_and_overlaps_requests(tmp_path, server,
         _Handler.max_inflight = 0
         (tmp_path / str(concurrency)).mkdir()
         out, argv = _judge_argv(tmp_path / str(concurrency), {**params, "concurrency": concurrency}, cands)
-        with caplog.at_level("INFO", logger="radtune.judge"):
+        with caplog.at_level("INFO", logger="radtune.evaluate.judge"):
             judge.main(argv, backoff_s=0.01)
         got[concurrency] = (out.read_text(), _Handler.max_inflight)
     assert got[1][0] == got[6][0]  # same rows, same order

@@ -1,4 +1,5 @@
-"""Tests for radtune.metrics and radtune.score: ROUGE by hand, label metrics vs hand values, bootstrap, score CLI."""
+"""Tests for radtune.evaluate.metrics and radtune.evaluate.score: ROUGE by hand, label metrics vs hand values,
+bootstrap, score CLI."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from radtune import metrics, score
-from radtune.common import InputError, RadtuneError
+from radtune.core.common import InputError, RadtuneError
+from radtune.evaluate import metrics, score
 
 
 def _lcs(a: list[str], b: list[str]) -> int:

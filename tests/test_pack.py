@@ -1,4 +1,4 @@
-"""Tests for radtune.pack: every token kept once, rows fit, positions restart per example, stats are right."""
+"""Tests for radtune.data.pack: every token kept once, rows fit, positions restart per example, stats are right."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import random
 import numpy as np
 import pytest
 
-from radtune import pack as P
-from radtune.common import RadtuneError
-from radtune.tokenize import META_FILE
+from radtune.core.common import RadtuneError
+from radtune.data import pack as P
+from radtune.data.tokenize import META_FILE
 
 
 def _tokenized(tmp_path, lengths: list[int]):
-    """A tokenized folder like radtune.tokenize writes, with recognisable tokens (example i -> ids i*1000+k)."""
+    """A tokenized folder like radtune.data.tokenize writes, with recognisable tokens (example i -> ids i*1000+k)."""
     from datasets import Dataset
 
     ids = [[i * 1000 + k for k in range(n)] for i, n in enumerate(lengths)]

@@ -1,4 +1,5 @@
-"""Tests for batch predictions (radtune.predict, radtune.ingest --predict): the training prompts for new rows,
+"""Tests for batch predictions (radtune.serve.predict, radtune.data.ingest --predict): the training prompts for new
+rows,
 confidences that are the model's own token probabilities, one output row per input row under the original id."""
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import polars as pl
 import pytest
 from _config import schema_defaults
 
-from radtune import predict
-from radtune.common import InputError, RadtuneError
-from radtune.ingest import ingest
-from radtune.instructions import build_examples
+from radtune.core.common import InputError, RadtuneError
+from radtune.data.ingest import ingest
+from radtune.data.instructions import build_examples
+from radtune.serve import predict
 
 torch = pytest.importorskip("torch")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -104,8 +105,8 @@ def test_new_export_errors_name_file_line_and_column(tmp_path):
 def test_prompts_are_the_training_prompts(tmp_path):
     """The user turn a new row gets is the one build_examples gives the same row in training (same template by
     seed and id, exam, context, boilerplate stripped from the input, whitespace normalised)."""
-    from radtune.filter import apply_boilerplate, load_boilerplate, normalise_ws, task_texts
-    from radtune.instructions import load_prepend, load_templates
+    from radtune.data.filter import apply_boilerplate, load_boilerplate, normalise_ws, task_texts
+    from radtune.data.instructions import load_prepend, load_templates
 
     df = pl.concat([pl.read_parquet(p) for p in ingested(tmp_path, n=1)]).sort("id")
     templates = load_templates(ROOT / "config/instruction_templates.yaml")
@@ -147,7 +148,7 @@ def test_strip_phrases_and_known_labels(tmp_path):
 
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory, smollm2_tok, tiny_base):
-    """(base folder, LoRA variant folder) with SmolLM2's tokenizer and chat template, saved as radtune.train does."""
+    """(base folder, LoRA variant folder) with SmolLM2's tokenizer and chat template, saved as train.run does."""
     from _tiny_model import save_random_lora
     from transformers import AutoModelForCausalLM
 
@@ -161,7 +162,7 @@ def variant(tmp_path_factory, smollm2_tok, tiny_base):
 def test_confidence_is_the_mean_token_log_probability_up_to_end_of_turn(variant):
     """generate_hf's scores against a forward pass over prompt + generated tokens: a finished row's padding must
     not count, and batching must not change a row's score."""
-    from radtune.generate import generate_hf, load_model
+    from radtune.evaluate.generate import generate_hf, load_model
 
     base, folder = variant
     model, tok = load_model(base, folder)
@@ -218,7 +219,7 @@ def test_predict_shard_and_merge_write_one_row_per_input_row(variant, tmp_path):
 
 def test_label_task_gets_a_known_label_or_none(variant, tmp_path, monkeypatch):
     """A protocol prediction that is (up to case and punctuation) a label of the training data gets that label."""
-    from radtune import generate
+    from radtune.evaluate import generate
 
     base, folder = variant
     path = write_csv(tmp_path / "orders.csv", ["order_id", "notes", "history"],

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from radtune.common import (
+from radtune.core.common import (
     RadtuneError,
     atomic_path,
     key_fingerprint,
@@ -56,7 +56,7 @@ def test_atomic_outputs_are_owner_only_even_under_a_loose_umask(tmp_path):
 
 def test_run_main_sets_a_private_umask(tmp_path):
     target = str(tmp_path / "f")
-    code = f"from radtune.common import run_main\nrun_main(lambda argv: open({target!r}, 'w').write('x'))"
+    code = f"from radtune.core.common import run_main\nrun_main(lambda argv: open({target!r}, 'w').write('x'))"
     subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(SCRIPTS)}, check=True)
     assert mode(tmp_path / "f") == 0o600
 
@@ -67,7 +67,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from radtune.common import atomic_path
+    from radtune.core.common import atomic_path
     final = Path(sys.argv[1])
     with atomic_path(final) as tmp:
         tmp.write_text("raw report text\\n" * 1000)
@@ -168,8 +168,8 @@ def test_keyed_hash_depends_on_the_key():
 def test_deid_refuses_a_text_over_spacys_limit_with_its_row(tmp_path):
     import polars as pl
 
-    from radtune.common import InputError
-    from radtune.deid import run
+    from radtune.core.common import InputError
+    from radtune.deid.engine import run
 
     shard = tmp_path / "000_0000.parquet"
     pl.DataFrame(

@@ -1,4 +1,4 @@
-"""The memorisation audit on the tiny model (radtune.privacy): batched candidate scoring equals scoring each
+"""The memorisation audit on the tiny model (radtune.evaluate.privacy): batched candidate scoring equals scoring each
 sequence on its own, the teacher-forced greedy check equals greedy decoding, and a model trained with canaries
 ranks a canary inserted 16 times above one inserted once, and both above the never-inserted controls."""
 
@@ -19,8 +19,8 @@ torch = pytest.importorskip("torch")
 from _helpers import read_tsv  # noqa: E402
 from _tiny_model import tiny_llama  # noqa: E402
 
-from radtune import privacy as P  # noqa: E402
-from radtune.canaries import make_canaries  # noqa: E402
+from radtune.deid.canaries import make_canaries  # noqa: E402
+from radtune.evaluate import privacy as P  # noqa: E402
 
 KEY = b"radtune-audit-test-key-0123456789abcdef"
 
@@ -92,9 +92,9 @@ def test_inserted_canaries_are_exposed_in_proportion_to_their_repeats(tmp_path, 
     trained variant), a canary inserted 16 times gets a higher exposure than one inserted once, and both a higher
     one than the never-inserted controls. It fails if the canaries are not in the training data (no exposure
     above the controls) or are scored by the wrong model (the base model: checked below)."""
-    from radtune import canaries as C
-    from radtune import train as T
-    from radtune.tokenize import tokenize_file
+    from radtune.data.tokenize import tokenize_file
+    from radtune.deid import canaries as C
+    from radtune.train import run as T
 
     base = tiny_base
     key_file = tmp_path / "key"

@@ -1,4 +1,4 @@
-"""Tests for radtune.recognizers on hand-written sentences: names of many origins, dates, ids, phones, facilities.
+"""Tests for radtune.deid.recognizers on hand-written sentences: names of many origins, dates, ids, phones, facilities.
 
 The names, numbers and places below are invented for these tests; each case says what must be replaced and
 which clinical words must stay.
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from radtune import deid, recognizers
+from radtune.deid import engine as deid
+from radtune.deid import recognizers
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ALLOW = Path(__file__).resolve().parents[1] / "config" / "deid_allow_list.txt"

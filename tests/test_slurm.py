@@ -127,7 +127,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     save_tiny_base(smollm2_tokenizer(), work / "data/ci/tiny_model")
     for task, n, name in [("impression", 60, "reports.csv"), ("protocol", 240, "orders.csv")]:  # config/ci.yaml
         subprocess.run(
-            [sys.executable, "-m", "radtune.synth", "--task", task, "--n", str(n), "--seed", "11"]
+            [sys.executable, "-m", "radtune.deid.corpora.synthetic", "--task", task, "--n", str(n), "--seed", "11"]
             + ["--output", str(work / "data/ci" / name)],
             env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
             check=True,
@@ -231,7 +231,7 @@ def test_predictions_on_a_new_export_through_sbatch(work: Path):
     submitted jobs; one row per order under its original id, owner-only; the evaluation is not touched."""
     new = work / "data/ci/new_orders.csv"
     subprocess.run(
-        [sys.executable, "-m", "radtune.synth", "--task", "protocol", "--n", "24", "--seed", "12"]
+        [sys.executable, "-m", "radtune.deid.corpora.synthetic", "--task", "protocol", "--n", "24", "--seed", "12"]
         + ["--output", str(new)],
         env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
         check=True,
@@ -369,7 +369,7 @@ def preemption_chain(work: Path, configs: list[str]) -> tuple[subprocess.Complet
 
 
 def test_preempted_training_requeues_itself_until_done(work: Path):
-    """SLURM's USR1 before the time limit: radtune.train saves a complete checkpoint and exits 75, the job
+    """SLURM's USR1 before the time limit: radtune.train.run saves a complete checkpoint and exits 75, the job
     requeues itself (same job id: never two copies at once) and resumes; Snakemake submits it once and sees it
     complete. Other failures still fail (test_failing_job...)."""
     import json

@@ -1,4 +1,4 @@
-"""Tests for radtune.split: normalised/patient/near-duplicate grouping, seeded assignment, leak checks."""
+"""Tests for radtune.data.split: normalised/patient/near-duplicate grouping, seeded assignment, leak checks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from _config import schema_defaults
 
-from radtune.common import ConservationError, InputError
-from radtune.split import LeakageError, check_overlap, group_rows, main, normalise_input, split_frame
+from radtune.core.common import ConservationError, InputError
+from radtune.data.split import LeakageError, check_overlap, group_rows, main, normalise_input, split_frame
 
 PARAMS = {**schema_defaults("split"), "train": 0.8, "val": 0.1, "test": 0.1, "keep_train_duplicates": True}
 
@@ -170,7 +170,7 @@ def test_max_per_output_caps_train_only_and_is_reported():
 def test_a_row_lost_inside_the_split_stops_it(monkeypatch):
     """Conservation: rows in = train + val + test + each drop counted in the report; a step that loses a row
     without counting it (here: the per-output cap) stops the split naming the counts."""
-    import radtune.split as mod
+    import radtune.data.split as mod
 
     df = frame([f"text {i}" for i in range(40)], [f"p{i}" for i in range(40)])
     _, report = split_frame(df, PARAMS, 3)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from radtune.config_keys import CONSUMERS, NAME, Key, downstream, leaf_keys
+from radtune.core.config_keys import CONSUMERS, NAME, Key, downstream, leaf_keys
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _tiny_model import save_tiny_base, smollm2_tokenizer  # noqa: E402
@@ -69,13 +69,13 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     save_tiny_base(smollm2_tokenizer(), work / "data/ci/tiny_model")
     for task, n, name in [("impression", 40, "reports.csv"), ("protocol", 80, "orders.csv")]:
         subprocess.run(
-            [sys.executable, "-m", "radtune.synth", "--task", task, "--n", str(n), "--seed", "11"]
+            [sys.executable, "-m", "radtune.deid.corpora.synthetic", "--task", task, "--n", str(n), "--seed", "11"]
             + ["--output", str(work / "data/ci" / name)],
             env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
             check=True,
         )
     subprocess.run(  # a new export to predict on (its impression column is not read)
-        [sys.executable, "-m", "radtune.synth", "--task", "impression", "--n", "6", "--seed", "12"]
+        [sys.executable, "-m", "radtune.deid.corpora.synthetic", "--task", "impression", "--n", "6", "--seed", "12"]
         + ["--output", str(work / "data/ci/new_reports.csv")],
         env=dict(os.environ, PYTHONPATH=str(work / "scripts")),
         check=True,

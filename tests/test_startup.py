@@ -1,4 +1,4 @@
-"""Start-up checks (radtune.startup, run by rules/common.smk): one line naming the config key, never a dump."""
+"""Start-up checks (radtune.core.startup, run by rules/common.smk): one line naming the config key, never a dump."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from radtune.common import RadtuneError
-from radtune.startup import (
+from radtune.core.common import RadtuneError
+from radtune.core.startup import (
     check_csv_paths,
     check_schema,
     check_split,

@@ -1,4 +1,5 @@
-"""Tests for radtune.synth: determinism, CSV shape, gold spans, and the content the later stages rely on."""
+"""Tests for radtune.deid.corpora.synthetic: determinism, CSV shape, gold spans, and the content the later stages rely
+on."""
 
 import csv
 import json
@@ -6,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from radtune import synth
+from radtune.deid.corpora import synthetic as synth
 
 
 @pytest.fixture(scope="module")

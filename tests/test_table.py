@@ -1,4 +1,5 @@
-"""Tests for radtune.table: row order, means and CIs, paired p-values, protocol metrics, judge columns, plot."""
+"""Tests for radtune.evaluate.table: row order, means and CIs, paired p-values, protocol metrics, judge columns,
+plot."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from radtune import score, table
-from radtune.common import InputError, RadtuneError
-from radtune.formats import SCORE_DECIMALS, write_tsv
+from radtune.core.common import InputError, RadtuneError
+from radtune.core.formats import SCORE_DECIMALS, write_tsv
+from radtune.evaluate import score, table
 
 N = 60
 
@@ -119,7 +120,7 @@ def test_protocol_accuracy_and_macro_f1(tmp_path):
 
 
 def test_judge_columns(tmp_path, files):
-    from radtune import judge
+    from radtune.evaluate import judge
 
     jrows = [
         {"id": f"e{i:03d}", "model": "lora", "judge_score": 8.0 if i % 3 else None,

@@ -1,4 +1,4 @@
-"""Tests for radtune.tasks: every task is defined consistently, and the places that must list the tasks outside
+"""Tests for radtune.core.tasks: every task is defined consistently, and the places that must list the tasks outside
 Python (the config schema, the instruction templates) list exactly TASKS."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from radtune import score, table
-from radtune.instructions import load_templates
-from radtune.tasks import TASKS
+from radtune.core.tasks import TASKS
+from radtune.data.instructions import load_templates
+from radtune.evaluate import score, table
 
 ROOT = Path(__file__).resolve().parents[1]
 

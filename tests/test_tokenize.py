@@ -1,4 +1,4 @@
-"""Tests for radtune.tokenize: answer-only labels, truncation policy, input errors, fingerprint staleness."""
+"""Tests for radtune.data.tokenize: answer-only labels, truncation policy, input errors, fingerprint staleness."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from radtune import tokenize as TK  # noqa: E402
-from radtune.common import InputError, RadtuneError  # noqa: E402
+from radtune.core.common import InputError, RadtuneError  # noqa: E402
+from radtune.data import tokenize as TK  # noqa: E402
 
 PARAMS = {"max_seq_len": 512, "truncation": "truncate", "num_proc": 1, "batch_size": 2}
 
@@ -140,14 +140,14 @@ def test_fingerprint_changes_with_tokenizer_template_and_length(base, tmp_path):
 
 
 def test_cli_runs_as_module_and_parallel_map_matches(base, tmp_path):
-    """`python -m radtune.tokenize` (no clash with the stdlib tokenize) with num_proc=2 gives the same data."""
+    """`python -m radtune.data.tokenize` (no clash with the stdlib tokenize) with num_proc=2 gives the same data."""
     from datasets import load_from_disk
 
     recs = [_rec(f"Findings {i} " * (i % 7 + 1), f"Impression {i}.") for i in range(12)]
     src = _write(tmp_path / "t.jsonl", recs)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "scripts")}
     params = json.dumps({**PARAMS, "num_proc": 2, "batch_size": 4})
-    cmd = [sys.executable, "-m", "radtune.tokenize", "--input", str(src), "--model", str(base)]
+    cmd = [sys.executable, "-m", "radtune.data.tokenize", "--input", str(src), "--model", str(base)]
     cmd += ["--params", params, "--output", str(tmp_path / "cli"), "--stats", str(tmp_path / "cli.json")]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]

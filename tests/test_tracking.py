@@ -1,4 +1,4 @@
-"""Tests for radtune.tracking: a tiny training tracked in a local MLflow store (params, loss curve, eval loss), the
+"""Tests for radtune.core.tracking: a tiny training tracked in a local MLflow store (params, loss curve, eval loss), the
 rows of eval.tsv logged into the same run, the recipe's report_to honoured, and no report text in the store."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from radtune import tracking
+from radtune.core import tracking
 
 torch = pytest.importorskip("torch")
 mlflow = pytest.importorskip("mlflow")
@@ -59,9 +59,9 @@ def _records(n: int) -> list[dict]:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_base):
     """A LoRA variant trained for 4 steps with tracking: mlflow into a folder store; (store, model folder)."""
-    from radtune import train as T
-    from radtune.pack import pack_dir
-    from radtune.tokenize import tokenize_file
+    from radtune.data.pack import pack_dir
+    from radtune.data.tokenize import tokenize_file
+    from radtune.train import run as T
 
     d = tmp_path_factory.mktemp("tracking")
     for split, n in (("train", 16), ("val", 4)):
@@ -102,7 +102,7 @@ def test_training_run_has_params_losses_and_eval_loss(trained):
 def test_a_resumed_training_continues_its_run_another_recipe_starts_a_new_one(trained, tiny_base, tmp_path):
     """The run id beside the checkpoints: a rerun of the same training (preemption) logs into the same run; a
     changed recipe wipes the checkpoints and starts a new run (its params differ: MLflow refuses to change one)."""
-    from radtune import train as T
+    from radtune.train import run as T
 
     store, out, config = trained
     d = out.parents[1]

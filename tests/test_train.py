@@ -1,4 +1,5 @@
-"""Tests for radtune.train: packed-sequence isolation, package checks, fingerprint refusal, resume after a signal."""
+"""Tests for radtune.train.run: packed-sequence isolation, package checks, fingerprint refusal, resume after a
+signal."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from _config import schema_defaults  # noqa: E402
 from _helpers import chat_records, read_tsv  # noqa: E402
 from _tiny_model import tiny_llama  # noqa: E402
 
-from radtune import train as T  # noqa: E402
-from radtune.common import RadtuneError  # noqa: E402
-from radtune.pack import pack_dir  # noqa: E402
-from radtune.tokenize import tokenize_file  # noqa: E402
+from radtune.core.common import RadtuneError  # noqa: E402
+from radtune.data.pack import pack_dir  # noqa: E402
+from radtune.data.tokenize import tokenize_file  # noqa: E402
+from radtune.train import run as T  # noqa: E402
 
 TINY_RECIPE = """
 learning_rate: 1.0e-3
@@ -377,8 +378,8 @@ def test_eval_loss_with_packed_training_and_keep_best(workdir, keep_best_run):
 
 def test_keep_best_needs_eval_at_every_save(tmp_path):
     """load_best_model_at_end only with eval_strategy steps and eval_steps == save_steps (radtune saves by steps;
-    only a saved checkpoint can be kept): stopped at start-up (radtune.recipes) and by train itself."""
-    from radtune import recipes
+    only a saved checkpoint can be kept): stopped at start-up (radtune.train.recipes) and by train itself."""
+    from radtune.train import recipes
 
     for extra, message in (
         ('eval_strategy: "no"\n', "needs eval_strategy: steps .*, not no$"),
@@ -468,7 +469,7 @@ def test_usr1_trains_on_until_the_deadline_and_sigterm_stops_at_once(tmp_path, m
     import datetime
     import time
 
-    from radtune.train import job_deadline, stop_now
+    from radtune.train.run import job_deadline, stop_now
 
     end = datetime.datetime.now().replace(microsecond=0) + datetime.timedelta(seconds=120)  # a 2-minute limit
     squeue = tmp_path / "squeue"

@@ -1,6 +1,6 @@
 """QLoRA and full fine-tuning (DeepSpeed ZeRO-3, 2 CPU ranks) through the real rules on a tiny random Llama:
 what ran (NF4 + double quant, paged 8-bit AdamW, ZeRO-3 over 2 ranks), loss going down, the saved folders
-loading in radtune.generate (QLoRA: the adapter on the NF4 base reproduces the trained model's greedy output),
+loading in radtune.evaluate.generate (QLoRA: the adapter on the NF4 base reproduces the trained model's greedy output),
 and a run stopped by SIGUSR1 resuming with the losses of the uninterrupted run. Plus the launch commands for
 1 and 4 nodes and the recipe checks (attention implementation, Liger, unknown fields)."""
 
@@ -26,9 +26,9 @@ torch = pytest.importorskip("torch")
 from _config import schema_defaults  # noqa: E402
 from _helpers import chat_records, read_tsv, snakemake  # noqa: E402
 
-from radtune import train as T  # noqa: E402
-from radtune.common import RadtuneError  # noqa: E402
-from radtune.launch import launch_preview  # noqa: E402
+from radtune.core.common import RadtuneError  # noqa: E402
+from radtune.train import run as T  # noqa: E402
+from radtune.train.launch import launch_preview  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tiny recipes: few steps at a high learning rate (the loss must visibly go down), a checkpoint every 2 steps.
@@ -108,9 +108,9 @@ def test_qlora_on_cpu_nf4_double_quant_paged_8bit_adamw(wf: Path):
 
 @pytest.mark.slow
 def test_qlora_evaluation_reproduces_the_trained_model(wf: Path):
-    """radtune.generate loads the adapter on the NF4 base (not merged): its greedy tokens on validation prompts
+    """radtune.evaluate.generate loads the adapter on the NF4 base (not merged): its greedy tokens on validation prompts
     equal those the trained model produced in memory at the end of training; and generation runs."""
-    from radtune import generate as G
+    from radtune.evaluate import generate as G
 
     out = wf / "results/models/qlora"
     samples = _meta(out)["samples"]
@@ -141,7 +141,7 @@ def test_full_zero3_on_two_cpu_ranks(wf: Path):
     # ZeRO-3 gathered the full weights on save (stage3_gather_16bit_weights_on_model_save): a plain HF folder
     from safetensors.torch import load_file
 
-    from radtune import generate as G
+    from radtune.evaluate import generate as G
 
     weights = load_file(out / "model.safetensors")
     assert weights["model.layers.0.self_attn.q_proj.weight"].shape == (64, 64)
@@ -159,7 +159,7 @@ def _interrupt_and_resume(wf: Path, variant: str, tmp_path: Path) -> tuple[dict,
     spec = {"packing": True, "gpus": 0, "nodes": 1, "cpu_ranks": 1, **VARIANTS[variant]}
     ck, out = tmp_path / "ck", tmp_path / "out"
     cmd = [
-        sys.executable, "-m", "radtune.train", "--variant", variant, "--spec", json.dumps(spec),
+        sys.executable, "-m", "radtune.train.run", "--variant", variant, "--spec", json.dumps(spec),
         "--recipe", str(wf / spec["recipe"]), "--base", str(wf / "tiny"),
         "--train", str(wf / "results/packed/tiny/train"), "--val", str(wf / "results/tokenized/tiny/val"),
         "--checkpoints", str(ck), "--seed", "1234", "--output", str(out),
@@ -204,7 +204,8 @@ def test_signal_checkpoint_resume_matches_uninterrupted_run(wf: Path, variant: s
 def test_launch_command_one_and_four_nodes():
     one = T.distributed_command(["--variant", "v"], 8)
     assert one[1:] == [
-        "-m", "torch.distributed.run", "--nproc_per_node=8", "--standalone", "-m", "radtune.train", "--variant", "v",
+        "-m", "torch.distributed.run", "--nproc_per_node=8", "--standalone",
+        "-m", "radtune.train.run", "--variant", "v",
     ]  # fmt: skip
     four = T.distributed_command(["--variant", "v"], 8, nnodes=4, head="gpu001", job_id="4242")
     # one torchrun per node, as a step overlapping the job's own (Snakemake's srun -n1 step runs this module)
@@ -212,7 +213,7 @@ def test_launch_command_one_and_four_nodes():
     torchrun = four[four.index("torch.distributed.run") + 1 :]
     assert torchrun == [
         "--nproc_per_node=8", "--nnodes=4", "--rdzv_backend=c10d", "--rdzv_endpoint=gpu001:29500",
-        "--rdzv_id=4242", "-m", "radtune.train", "--variant", "v",
+        "--rdzv_id=4242", "-m", "radtune.train.run", "--variant", "v",
     ]  # fmt: skip
     # what the dry run prints for a variant (host and job id are filled in at run time)
     variant = schema_defaults("variants.<name>")
@@ -238,7 +239,7 @@ def test_zero3_model_class_is_imported_before_zero_init(tiny_base):
     code = (
         "import sys\n"
         "from transformers import AutoModelForCausalLM\n"
-        "from radtune.train import load_model, preimport_model_class\n"
+        "from radtune.train.run import load_model, preimport_model_class\n"
         "MODULE = 'transformers.models.llama.modeling_llama'\n"
         "seen, real = [], AutoModelForCausalLM.from_pretrained\n"
         "def spy(*args, **kwargs):\n"
@@ -283,14 +284,14 @@ def test_attn_implementation_is_passed_to_the_model(tiny_base):
 
 
 def test_recipe_field_names_are_trls_own():
-    """radtune.recipes reads the field names from the installed sources (no TRL import at start-up): they are
+    """radtune.train.recipes reads the field names from the installed sources (no TRL import at start-up): they are
     exactly the SFTConfig / LoraConfig dataclass fields."""
     import dataclasses
 
     from peft import LoraConfig
     from trl import SFTConfig
 
-    from radtune import recipes
+    from radtune.train import recipes
 
     assert recipes.sft_fields() == {f.name for f in dataclasses.fields(SFTConfig)}
     assert recipes.lora_fields() == {f.name for f in dataclasses.fields(LoraConfig)}
@@ -307,7 +308,7 @@ def test_recipe_field_names_are_trls_own():
     ],
 )
 def test_recipe_checks_name_the_file_and_field(tmp_path, text, method, message):
-    from radtune import recipes
+    from radtune.train import recipes
 
     p = tmp_path / "bad.yaml"
     p.write_text(text)

@@ -7,7 +7,7 @@ import json
 import sys
 import types
 
-from radtune import generate as G
+from radtune.evaluate import generate as G
 
 
 def _adapter(folder, method, r):

@@ -14,8 +14,8 @@ import yaml
 from _helpers import ROOT, planned_jobs
 from _helpers import snakemake as run_snakemake
 
-from radtune.common import keyed_hash
-from radtune.synth import generate_protocol_orders, generate_reports, write_csv
+from radtune.core.common import keyed_hash
+from radtune.deid.corpora.synthetic import generate_protocol_orders, generate_reports, write_csv
 
 pytestmark = pytest.mark.slow
 KEY = "radtune-workflow-test-key-0123456789abcdef"  # fixed: the same ids on every run

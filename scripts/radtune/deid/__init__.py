@@ -1,0 +1,2 @@
+"""De-identification and its measurement: the Presidio engine, the radiology recognizers, the quality check, the
+memorisation canaries, and the corpora they are measured on."""

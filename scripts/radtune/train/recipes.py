@@ -1,0 +1,132 @@
+"""Recipe checks at workflow start-up: every top-level key of a recipe is a TRL SFTConfig field (or one of
+radtune's model fields), every `lora:` key a peft LoraConfig field, and method full names a DeepSpeed config.
+
+The field names are read from the installed TRL / transformers / peft sources with `ast`, without importing
+them (importing TRL costs ~13 s of CPU, on every `snakemake` call); radtune.train.run parses the recipe with
+TRL's own SFTConfig when training starts. tests/test_train_methods.py pins the names to the real dataclasses.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from radtune.core.common import RadtuneError
+
+# Recipe keys that are options of the model radtune.train.run loads, not SFTConfig fields.
+MODEL_FIELDS = ("attn_implementation",)
+# recipe `lora:` block short names -> peft.LoraConfig fields (any other LoraConfig field is passed as is)
+LORA_ALIASES = {"alpha": "lora_alpha", "dropout": "lora_dropout"}
+
+# (package, file inside it, dataclass names whose fields make up the config; bases listed explicitly)
+_SFT_SOURCES = (
+    ("transformers", "training_args.py", ("TrainingArguments",)),
+    ("trl", "trainer/sft_config.py", ("SFTConfig",)),
+)
+_LORA_SOURCES = (
+    ("peft", "config.py", ("PeftConfigMixin", "PeftConfig")),
+    ("peft", "tuners/lora/config.py", ("LoraConfig",)),
+)
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)  # a top-level name: found without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise RadtuneError(f"package {name} is not installed (needed to check training recipes)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _dataclass_fields(sources: tuple[tuple[str, str, tuple[str, ...]], ...]) -> frozenset[str]:
+    names: set[str] = set()
+    for package, rel, classes in sources:
+        tree = ast.parse((_package_dir(package) / rel).read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name in classes:
+                names |= {
+                    stmt.target.id
+                    for stmt in node.body
+                    if isinstance(stmt, ast.AnnAssign)
+                    and isinstance(stmt.target, ast.Name)
+                    and not _is_classvar(stmt.annotation)
+                }
+    return frozenset(names)
+
+
+def _is_classvar(annotation: ast.expr) -> bool:
+    text = ast.unparse(annotation)
+    return text.startswith(("ClassVar", "typing.ClassVar"))
+
+
+@functools.cache
+def sft_fields() -> frozenset[str]:
+    return _dataclass_fields(_SFT_SOURCES)
+
+
+@functools.cache
+def lora_fields() -> frozenset[str]:
+    return _dataclass_fields(_LORA_SOURCES)
+
+
+def check_recipe(path: str | os.PathLike, method: str, where: str) -> None:
+    """Raise RadtuneError naming the recipe file and the offending field."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except FileNotFoundError:
+        raise RadtuneError(f"{where}: recipe {path} does not exist") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise RadtuneError(f"{where}: recipe {path}: cannot read ({exc})") from None
+    data = data or {}
+    if not isinstance(data, dict):
+        raise RadtuneError(f"recipe {path}: must be a mapping of SFTConfig fields (+ a lora: block)")
+    lora = data.pop("lora", None) or {}
+    unknown = sorted(set(data) - sft_fields() - set(MODEL_FIELDS))
+    if unknown:
+        raise RadtuneError(
+            f"recipe {path}: unknown field(s) {', '.join(unknown)} (top-level keys are TRL SFTConfig fields,"
+            f" or {', '.join(MODEL_FIELDS)}; LoRA settings go under lora:)"
+        )
+    if not isinstance(lora, dict):
+        raise RadtuneError(f"recipe {path}: lora: must be a mapping of peft LoraConfig fields")
+    unknown = sorted({LORA_ALIASES.get(k, k) for k in lora} - lora_fields())
+    if unknown:
+        raise RadtuneError(f"recipe {path}: lora: unknown peft LoraConfig field(s) {', '.join(unknown)}")
+    if method == "full" and not data.get("deepspeed"):
+        raise RadtuneError(f"recipe {path}: method full needs a deepspeed: config (config/deepspeed/zero3.json)")
+    check_keep_best(data, path)
+    if method == "full" and lora:
+        raise RadtuneError(f"recipe {path}: method full trains every weight; remove the lora: block")
+
+
+def check_keep_best(fields: dict[str, Any], path: str | os.PathLike) -> None:
+    """`load_best_model_at_end: true` makes the variant's output the checkpoint with the best validation metric
+    (`metric_for_best_model`, by default the eval loss, lower is better) instead of the last step's weights.
+    radtune saves a checkpoint every `save_steps` (save_strategy steps), and transformers can only load a best
+    checkpoint that was saved: the recipe must evaluate by steps, at exactly the saved steps (with save_steps a
+    larger multiple of eval_steps, the lowest eval loss could fall on a step without a checkpoint)."""
+    if not fields.get("load_best_model_at_end"):
+        return
+    strategy = fields.get("eval_strategy", "no")
+    strategy = "no" if strategy is False else str(strategy)  # YAML reads a bare `no` as false
+    if strategy != "steps":
+        raise RadtuneError(
+            f"recipe {path}: load_best_model_at_end needs eval_strategy: steps (radtune saves a checkpoint"
+            f" every save_steps), not {strategy}"
+        )
+    eval_steps, save_steps = fields.get("eval_steps"), fields.get("save_steps")
+    if eval_steps is None or save_steps is None or eval_steps != save_steps:
+        raise RadtuneError(
+            f"recipe {path}: load_best_model_at_end needs eval_steps and save_steps set to the same number"
+            f" (got eval_steps {eval_steps}, save_steps {save_steps}): only a saved checkpoint can be kept"
+        )
+
+
+def check_recipes(variants: dict[str, dict[str, Any]]) -> None:
+    """Check the recipe of every variant (each file once per method)."""
+    for name, variant in variants.items():
+        check_recipe(variant["recipe"], variant.get("method", "lora"), f"config: variants.{name}.recipe")
