@@ -1,7 +1,6 @@
 """Config validation, every path of the workflow (defined once, here), and the lists of models."""
 
 import json
-import math
 import os
 import sys
 
@@ -15,13 +14,12 @@ SCRIPTS = os.path.join(workflow.basedir, "scripts")
 sys.path.insert(0, SCRIPTS)
 from radtune.core.common import BASELINE_KINDS, SPLITS, RadtuneError
 from radtune.core.startup import (
-    check_csv_paths,
+    check_config,
     check_schema,
-    check_split,
-    key_file_problem,
     make_snakemake_dir_private,
+    pseudonym_key,
 )
-from radtune.core.tasks import TASKS
+from radtune.train.recipes import check_recipes
 
 # Snakemake's validation fills in the defaults; a violation is then told in one line (key path, value, what is
 # allowed there; radtune.core.startup), not as Snakemake's dump of the whole schema and config.
@@ -34,49 +32,12 @@ except WorkflowError:  # (Snakemake wraps the jsonschema error)
         raise WorkflowError(str(_exc)) from None
     raise
 
-# Wiring errors the schema cannot express: fail at start-up, naming the offending key.
-# A CSV path that is a symlink loop or in an unsearchable folder; an empty test split (val split, with variants).
+# Wiring errors the schema cannot express: fail at start-up, naming the offending key (radtune.core.startup:
+# CSV paths, split shares, mapped columns, references between sections, privacy.max_exposure).
 try:
-    check_csv_paths(config)
-    check_split(config)
+    check_config(config)
 except RadtuneError as _exc:
     raise WorkflowError(str(_exc)) from None
-
-for _name, _ds in config["datasets"].items():
-    for _col in TASKS[_ds["task"]].required:
-        if _col not in _ds["columns"]:
-            raise WorkflowError(
-                f"config: datasets.{_name}.columns.{_col} is required for task "
-                f"{_ds['task']!r} but maps to nothing"
-            )
-for _name, _var in config["variants"].items():
-    if _var["base"] not in config["base_models"]:
-        raise WorkflowError(
-            f"config: variants.{_name}.base is {_var['base']!r}, which is not a key of base_models"
-        )
-for _name, _pred in config["predict"].items():
-    for _key, _known in (("dataset", "datasets"), ("variant", "variants")):
-        if _pred[_key] not in config[_known]:
-            raise WorkflowError(
-                f"config: predict.{_name}.{_key} is {_pred[_key]!r}, which is not a key of {_known}"
-            )
-    if "report_id" not in config["datasets"][_pred["dataset"]]["columns"]:
-        raise WorkflowError(
-            f"config: predict.{_name}: predictions are keyed by the original report id, but "
-            f"datasets.{_pred['dataset']}.columns.report_id maps to nothing"
-        )
-if abs(sum(config["split"][k] for k in SPLITS) - 1.0) > 1e-6:
-    raise WorkflowError("config: split.train + split.val + split.test must add up to 1")
-_canaries = config["privacy"]["canaries"]
-if config["privacy"]["max_exposure"] is not None and config["privacy"][
-    "max_exposure"
-] >= math.log2(_canaries["candidates"] + 1):
-    raise WorkflowError(
-        f"config: privacy.max_exposure {config['privacy']['max_exposure']} can never be exceeded: "
-        f"{_canaries['candidates']} candidates resolve exposures up to "
-        f"log2({_canaries['candidates']} + 1) = {math.log2(_canaries['candidates'] + 1):.2f} bits; "
-        "lower it or raise privacy.canaries.candidates"
-    )
 
 # Every job (local or submitted) finds the radtune package through PYTHONPATH. Keeps bash strict
 # mode. umask 077: every file a job writes (report text, raw or de-identified) is owner-only; so are
@@ -97,32 +58,15 @@ shell.prefix(
 # Pseudonym key (HMAC of accession numbers and MRNs): resolved once here, so that a missing key with
 # real_data stops the run at start-up. Jobs get the file path or the variable name, never the key;
 # the params carry a one-way fingerprint so that another key reruns ingest.
-from radtune.core.common import key_fingerprint, load_pseudonym_key
-
-PSEUDONYM_KEY_FILE = os.path.abspath(
-    os.path.expanduser(config["pseudonym_key"]["file"])
-)
-_key_env = config["pseudonym_key"]["env"]
-if not os.environ.get(_key_env, "").strip():
-    # by its path and by the file it resolves to (a symlink into results/ is inside results/)
-    _problem = key_file_problem(
-        PSEUDONYM_KEY_FILE,
-        {"results/": "results"}
-        | ({"the repository": workflow.basedir} if config["real_data"] else {}),
-    )
-    if _problem:
-        raise WorkflowError(_problem)
 try:
-    PSEUDONYM_KEY_FINGERPRINT = key_fingerprint(
-        load_pseudonym_key(PSEUDONYM_KEY_FILE, _key_env, real_data=config["real_data"])
+    PSEUDONYM_KEY_FILE, PSEUDONYM_KEY_FINGERPRINT = pseudonym_key(
+        config, workflow.basedir
     )
 except RadtuneError as _exc:
-    raise WorkflowError(f"config: pseudonym_key: {_exc}") from None
+    raise WorkflowError(str(_exc)) from None
 
 # Training recipes: an unknown SFTConfig / LoraConfig field stops the run now (naming the recipe file
 # and the field), not when its training job starts. Reads TRL's sources; does not import TRL.
-from radtune.train.recipes import check_recipes
-
 try:
     check_recipes(config["variants"])
 except RadtuneError as _exc:
@@ -223,11 +167,25 @@ def ingested_ids():
     }
 
 
+def pseudonym_key_params():
+    """The pseudonym key as params of a job that reads it: its file and variable name, never the key (params are
+    kept in .snakemake/), as options (not tracked), and its one-way fingerprint, tracked: another key reruns the
+    job, the same key moved elsewhere does not."""
+    return {
+        "key_file": Untracked(PSEUDONYM_KEY_FILE),
+        "key_env": Untracked(config["pseudonym_key"]["env"]),
+        "key_fingerprint": PSEUDONYM_KEY_FINGERPRINT,
+    }
+
+
 def get_part_csv(wildcards):
     return config["datasets"][wildcards.dataset]["csv"][int(wildcards.part)]
 
 
 def eval_shard_ids():
+    """Generation shards of a model ("0000", "0001", ...: eval.shards of them). Not predict_pieces(), whose ids
+    ("0000-of-0004") carry the count, so that another eval.shards names new predict files.
+    """
     return [f"{i:04d}" for i in range(config["eval"]["shards"])]
 
 

@@ -19,15 +19,13 @@ rule ingest:
         mem_mb=4000,
         runtime=60,
     params:
+        # the key's file and variable name (options, never the key), its fingerprint (tracked: another key
+        # reruns ingest, the same key moved elsewhere does not)
+        **pseudonym_key_params(),
         # the dataset's column mapping, task and delimiter (not its list of CSV files: a new month's
         # file adds jobs, it does not rerun the others)
         spec=lambda w: tracked_config("ingest", "datasets", w.dataset),
-        # The key's file and variable name, never the key (params are kept in .snakemake/), and the
-        # limit of a check: options, not tracked. The key's one-way fingerprint is: another key
-        # reruns ingest, the same key moved elsewhere does not.
-        key_file=Untracked(PSEUDONYM_KEY_FILE),
-        key_env=Untracked(config["pseudonym_key"]["env"]),
-        key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
+        # the limit of a check: an option, not tracked
         max_field_chars=Untracked(config["ingest"]["max_field_chars"]),
     shell:
         "python -m radtune.data.ingest --dataset {wildcards.dataset} --spec {params.spec:q}"

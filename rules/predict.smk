@@ -20,13 +20,11 @@ rule predict_ingest:
         mem_mb=4000,
         runtime=60,
     params:
+        **pseudonym_key_params(),  # as ingest's
         # the column mapping, task and delimiter of the dataset the export is like (as ingest reads them)
         spec=lambda w: tracked_config(
             "ingest", "datasets", config["predict"][w.name]["dataset"]
         ),
-        key_file=Untracked(PSEUDONYM_KEY_FILE),
-        key_env=Untracked(config["pseudonym_key"]["env"]),
-        key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
         max_field_chars=Untracked(config["ingest"]["max_field_chars"]),
     shell:
         "python -m radtune.data.ingest --predict --dataset {wildcards.name} --spec {params.spec:q}"
@@ -35,8 +33,8 @@ rule predict_ingest:
         " --max-field-chars {params.max_field_chars} > {log} 2>&1"
 
 
-# The same job as rules/deid.smk's deidentify, on a piece of the new export.
-rule predict_deid:
+# The same job as rules/deid.smk's deidentify (its params, resources and command), on a piece of the new export.
+use rule deidentify as predict_deid with:
     input:
         shard=PREDICT_RAW,
         settings=DEID_SETTINGS,  # passed the quality check (rule deid_settings)
@@ -45,19 +43,6 @@ rule predict_deid:
         audit=PREDICT_DEID_AUDIT,
     log:
         f"{LOGS}/predict/{{name}}/deid_{{piece}}.log",
-    group:
-        "deid"
-    conda:
-        "../envs/deid.yaml"
-    threads: config["deid"]["n_process"]
-    resources:
-        mem_mb=3000,
-        runtime=120,
-    params:
-        options=lambda w: job_options("deidentify", "deid"),
-    shell:
-        "python -m radtune.deid.engine run --input {input.shard} --settings {input.settings}"
-        " --params {params.options:q} --output {output.data} --audit {output.audit} > {log} 2>&1"
 
 
 rule predict_generate:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def rules_in_workflow() -> set[str]:
     text = "\n".join(p.read_text() for p in [ROOT / "Snakefile", *(ROOT / "rules").glob("*.smk")])
-    return set(re.findall(r"^rule (\w+):", text, re.M))
+    return set(re.findall(r"^(?:use rule \w+ as |rule )(\w+)", text, re.M))
 
 
 def test_every_leaf_key_is_annotated_with_rules_that_exist():

@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from radtune.deid.corpora import corpus_c
+from radtune.core.norm import PLACEHOLDER_KINDS
+from radtune.deid.corpora import corpus_c, corpus_c_base
 from radtune.deid.corpora import heldout as heldout_corpus
 from radtune.deid.corpora import synthetic as synth
 from radtune.deid.corpora.corpus_c import CORPUS_C_SEED, KINDS, generate_corpus_c
@@ -124,7 +125,7 @@ def test_clean_text_leaks_no_obvious_identifier(corpus):
 
 def test_ages_over_89_are_identifiers_and_younger_ages_are_plain_text(corpus):
     texts, gold, _ = corpus
-    words = {corpus_c._number_words(n): n for n in range(90, 110)}
+    words = {corpus_c_base._number_words(n): n for n in range(90, 110)}
     young = 0
     for text, spans in zip(texts, gold, strict=True):
         for s, e, kind in spans:
@@ -171,7 +172,7 @@ def test_every_slot_in_the_data_files_has_a_filler():
 
 
 def test_hand_written_names_differ_from_corpora_a_and_b():
-    data = corpus_c._data()
+    data = corpus_c_base._data()
     others = {n.casefold() for n in heldout_corpus.GIVEN + heldout_corpus.FAMILY + synth.FIRST_NAMES + synth.LAST_NAMES}
     mine = [n for group in (*data.given.values(), *data.family.values()) for n in group]
     assert len(mine) >= 1500
@@ -183,4 +184,16 @@ def test_hand_written_names_differ_from_corpora_a_and_b():
 def test_data_files_are_listed_in_the_readme():
     readme = (corpus_c.DATA_DIR / "README.md").read_text(encoding="utf-8")
     files = sorted(p.name for p in corpus_c.DATA_DIR.iterdir() if p.name != "README.md")
+    assert files and all(f"`{f}`" in readme for f in files), files
+
+
+def test_kinds_are_the_placeholder_kinds():
+    # corpus B's and C's order (the rows of the bench tables) is their own; the set is core.norm's
+    assert len(KINDS) == len(set(KINDS)) and set(KINDS) == set(PLACEHOLDER_KINDS)
+    assert set(heldout_corpus.KINDS) == set(PLACEHOLDER_KINDS)
+
+
+def test_heldout_data_files_are_listed_in_the_readme():
+    readme = (heldout_corpus.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in heldout_corpus.DATA_DIR.iterdir() if p.name != "README.md")
     assert files and all(f"`{f}`" in readme for f in files), files

@@ -59,3 +59,17 @@ def test_write_tsv_cells(tmp_path):
     with pytest.raises(ValueError, match="2 cells for 3 columns"):
         formats.write_tsv(tmp_path / "bad.tsv", [[1, 2]], ["a", "b", "c"])
     assert not (tmp_path / "bad.tsv").exists()
+
+
+def test_read_tsv_reads_back_what_write_tsv_writes(tmp_path):
+    path = tmp_path / "t.tsv"
+    cells = ["plain", "tab\there", "line\nbreak", 'a "quote"', ""]
+    formats.write_tsv(path, [cells, ["x"] * 5], ["a", "b", "c", "d", "e"])
+    rows = formats.read_tsv(path)
+    assert [list(r.values()) for r in rows] == [cells, ["x"] * 5]
+    assert list(rows[0]) == ["a", "b", "c", "d", "e"]
+    with formats.open_tsv(path) as reader:
+        assert reader.fieldnames == ["a", "b", "c", "d", "e"]
+        assert [r["b"] for r in reader] == ["tab\there", "x"]
+    with formats.open_tsv_rows(path) as reader:
+        assert list(reader) == [["a", "b", "c", "d", "e"], cells, ["x"] * 5]

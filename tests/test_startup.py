@@ -11,14 +11,20 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from radtune.core.common import RadtuneError
+from radtune.core.common import RadtuneError, key_fingerprint
 from radtune.core.startup import (
+    check_columns,
+    check_config,
     check_csv_paths,
+    check_max_exposure,
+    check_references,
     check_schema,
     check_split,
+    check_split_total,
     key_file_problem,
     make_snakemake_dir_private,
     path_problem,
+    pseudonym_key,
     schema_error,
 )
 
@@ -29,6 +35,13 @@ SCHEMA = yaml.safe_load(SCHEMA_FILE.read_text())
 
 def demo_config() -> dict:
     return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def full_config() -> dict:
+    """The demo config as the workflow sees it after validation: defaults filled in."""
+    cfg = demo_config()
+    validate(cfg, str(SCHEMA_FILE), set_default=True)
+    return cfg
 
 
 def error_of(cfg: dict) -> str:
@@ -137,6 +150,118 @@ def test_empty_test_split_is_refused_and_empty_val_split_with_variants():
     check_split({"split": {"train": 0.8, "val": 0.1, "test": 0.1}, "variants": {"lora": {}}})
 
 
+def test_split_shares_must_add_up_to_one():
+    cfg = full_config()
+    check_split_total(cfg)
+    cfg["split"].update(train=0.8, val=0.1, test=0.2)
+    with pytest.raises(RadtuneError) as info:
+        check_split_total(cfg)
+    assert str(info.value) == "config: split.train + split.val + split.test must add up to 1"
+    cfg["split"].update(train=0.7 + 1e-9)  # rounding is not a mistake
+    check_split_total(cfg)
+
+
+# ---- columns and references between sections -------------------------------------------------------
+
+
+def test_a_column_the_task_requires_must_be_mapped():
+    cfg = full_config()
+    check_columns(cfg)
+    del cfg["datasets"]["demo"]["columns"]["impression"]
+    with pytest.raises(RadtuneError) as info:
+        check_columns(cfg)
+    assert str(info.value) == (
+        "config: datasets.demo.columns.impression is required for task 'impression' but maps to nothing"
+    )
+
+
+def test_a_variant_names_a_base_model_of_the_config():
+    cfg = full_config()
+    check_references(cfg)
+    cfg["variants"]["lora"]["base"] = "llama"
+    with pytest.raises(RadtuneError) as info:
+        check_references(cfg)
+    assert str(info.value) == "config: variants.lora.base is 'llama', which is not a key of base_models"
+
+
+def test_a_predict_entry_names_a_dataset_and_a_variant_of_the_config_and_its_dataset_maps_report_id():
+    cfg = full_config()
+    cfg["predict"]["demo"]["dataset"] = "other"
+    with pytest.raises(RadtuneError) as info:
+        check_references(cfg)
+    assert str(info.value) == "config: predict.demo.dataset is 'other', which is not a key of datasets"
+    cfg = full_config()
+    cfg["predict"]["demo"]["variant"] = "qlora"
+    with pytest.raises(RadtuneError) as info:
+        check_references(cfg)
+    assert str(info.value) == "config: predict.demo.variant is 'qlora', which is not a key of variants"
+    cfg = full_config()
+    del cfg["datasets"]["demo"]["columns"]["report_id"]
+    with pytest.raises(RadtuneError) as info:
+        check_references(cfg)
+    assert str(info.value) == (
+        "config: predict.demo: predictions are keyed by the original report id, but "
+        "datasets.demo.columns.report_id maps to nothing"
+    )
+    cfg["predict"] = {}  # without predict entries, no report id is needed
+    check_references(cfg)
+
+
+# ---- the memorisation audit's limit ------------------------------------------------------------------
+
+
+def test_a_max_exposure_the_candidates_cannot_resolve_is_refused():
+    cfg = full_config()
+    cfg["privacy"]["canaries"]["candidates"] = 1000
+    cfg["privacy"]["max_exposure"] = 12.0
+    with pytest.raises(RadtuneError) as info:
+        check_max_exposure(cfg)
+    assert str(info.value) == (
+        "config: privacy.max_exposure 12.0 can never be exceeded: 1000 candidates resolve exposures up to "
+        "log2(1000 + 1) = 9.97 bits; lower it or raise privacy.canaries.candidates"
+    )
+    cfg["privacy"]["max_exposure"] = 9.96  # just under log2(1001) = 9.967...: an exposure above it can be seen
+    check_max_exposure(cfg)
+    cfg["privacy"]["max_exposure"] = 9.968
+    with pytest.raises(RadtuneError, match="can never be exceeded"):
+        check_max_exposure(cfg)
+    cfg["privacy"]["max_exposure"] = None  # no limit: nothing to check
+    check_max_exposure(cfg)
+
+
+# ---- all of them, in order ---------------------------------------------------------------------------
+
+
+def test_check_config_runs_every_check_and_raises_the_first_problem(tmp_path):
+    check_config(full_config())
+    problems = {
+        "csv": lambda c: c["datasets"]["demo"].update(csv=[str(tmp_path / "x.csv" / "y.csv")]),
+        "split.test": lambda c: c["split"].update(train=0.9, test=0),
+        "columns": lambda c: c["datasets"]["demo"]["columns"].pop("findings"),
+        "base": lambda c: c["variants"]["lora"].update(base="llama"),
+        "total": lambda c: c["split"].update(train=0.9),
+        "exposure": lambda c: c["privacy"].update(max_exposure=50.0),
+    }
+    (tmp_path / "x.csv").write_text("x\n")
+    messages = {
+        "csv": "config: datasets.demo.csv[0] ",
+        "split.test": "config: split.test is 0: ",
+        "columns": "config: datasets.demo.columns.findings is required",
+        "base": "config: variants.lora.base is 'llama'",
+        "total": "config: split.train + split.val + split.test must add up to 1",
+        "exposure": "config: privacy.max_exposure 50.0 can never be exceeded",
+    }
+    names = list(problems)
+    for i, name in enumerate(names):
+        # this problem and every later one: this one is raised (the checks run in the order the workflow has)
+        cfg = full_config()
+        for later in names[i:]:
+            problems[later](cfg)
+        with pytest.raises(RadtuneError) as info:
+            check_config(cfg)
+        assert str(info.value).startswith(messages[name]), (name, str(info.value))
+
+
 # ---- the pseudonym key file --------------------------------------------------------------------------
 
 
@@ -165,6 +290,60 @@ def test_key_file_linked_into_results_is_inside_results(tmp_path):
     )
     # a folder whose name merely starts like results/ is not inside it
     assert key_file_problem(tmp_path / "work" / "results2" / "k", folders) is None
+
+
+def key_config(file: Path | str, *, real_data: bool = False) -> dict:
+    return {"pseudonym_key": {"file": str(file), "env": "RADTUNE_TEST_KEY"}, "real_data": real_data}
+
+
+def test_pseudonym_key_gives_the_absolute_file_and_the_fingerprint_never_the_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("RADTUNE_TEST_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    key = tmp_path / "home" / "k.key"
+    key.parent.mkdir()
+    key.write_text("radtune-startup-test-key-0123456789abcdef\n")
+    key.chmod(0o600)
+    file, fingerprint = pseudonym_key(key_config("~/k.key", real_data=True), tmp_path / "repo")
+    assert file == str(key)
+    assert fingerprint == key_fingerprint(b"radtune-startup-test-key-0123456789abcdef")
+    # from the environment variable, when it is set: the file is then not looked at
+    monkeypatch.setenv("RADTUNE_TEST_KEY", "radtune-startup-env-key-0123456789abcdef")
+    (tmp_path / "results").mkdir()
+    file, fingerprint = pseudonym_key(key_config("results/k.key", real_data=True), tmp_path)
+    assert file == str(tmp_path / "results" / "k.key")
+    assert fingerprint == key_fingerprint(b"radtune-startup-env-key-0123456789abcdef")
+
+
+def test_pseudonym_key_file_in_results_or_with_real_data_in_the_repository_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("RADTUNE_TEST_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    in_results = tmp_path / "results" / "k.key"
+    with pytest.raises(RadtuneError) as info:
+        pseudonym_key(key_config("results/k.key"), tmp_path / "repo")
+    assert str(info.value) == (
+        f"config: pseudonym_key.file {in_results} is inside results/: keep the key outside the repository and results/"
+    )
+    assert not in_results.exists()  # refused before a demo key is made there
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    with pytest.raises(RadtuneError) as info:
+        pseudonym_key(key_config(repo / "k.key", real_data=True), repo)
+    assert str(info.value).startswith(f"config: pseudonym_key.file {repo / 'k.key'} is inside the repository:")
+    # demo data: a key in the repository is allowed (and made)
+    file, _ = pseudonym_key(key_config(repo / "k.key"), repo)
+    assert Path(file).is_file()
+
+
+def test_pseudonym_key_that_cannot_be_loaded_is_named_by_its_config_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("RADTUNE_TEST_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "keys" / "k.key"
+    with pytest.raises(RadtuneError) as info:
+        pseudonym_key(key_config(missing, real_data=True), tmp_path / "repo")
+    assert str(info.value).startswith(f"config: pseudonym_key: pseudonym key file {missing} does not exist")
+    assert not missing.exists()  # real data: never made
 
 
 # ---- .snakemake/ ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from radtune.core.norm import PLACEHOLDER_KINDS
 from radtune.deid.corpora import synthetic as synth
 
 
@@ -98,3 +99,13 @@ def test_committed_demo_files_match_the_generator(tmp_path):
     assert out.read_bytes() == (root / "data/demo/reports.csv").read_bytes()
     synth.main(["--task", "protocol", "--n", "600", "--seed", "7", "--output", str(out)])
     assert out.read_bytes() == (root / "data/demo/protocol_orders.csv").read_bytes()
+
+
+def test_entity_types_are_the_placeholder_kinds():
+    assert synth.ENTITY_TYPES == list(PLACEHOLDER_KINDS)
+
+
+def test_data_files_are_listed_in_the_readme():
+    readme = (synth.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in synth.DATA_DIR.iterdir() if p.name != "README.md")
+    assert files and all(f"`{f}`" in readme for f in files), files

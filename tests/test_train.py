@@ -1,5 +1,5 @@
-"""Tests for radtune.train.run: packed-sequence isolation, package checks, fingerprint refusal, resume after a
-signal."""
+"""Tests for radtune.train.run and the modules it is made of (recipes, model, checkpoints, preemption, prepare):
+packed-sequence isolation, package checks, fingerprint refusal, resume after a signal."""
 
 from __future__ import annotations
 
@@ -26,7 +26,12 @@ from _tiny_model import tiny_llama  # noqa: E402
 from radtune.core.common import RadtuneError  # noqa: E402
 from radtune.data.pack import pack_dir  # noqa: E402
 from radtune.data.tokenize import tokenize_file  # noqa: E402
+from radtune.train import checkpoints as C  # noqa: E402
+from radtune.train import model as M  # noqa: E402
+from radtune.train import preemption as P  # noqa: E402
+from radtune.train import recipes as R  # noqa: E402
 from radtune.train import run as T  # noqa: E402
+from radtune.train.prepare import prepare  # noqa: E402
 
 TINY_RECIPE = """
 learning_rate: 1.0e-3
@@ -93,8 +98,8 @@ def test_packed_example_loss_equals_alone(workdir, smollm2_tok):
     model = tiny_llama(len(tok), seed=3, eos_token_id=tok.eos_token_id)
     packed = load_from_disk(str(workdir / "packed"))
     row = next(r for r in packed if len(r["seq_lengths"]) >= 3)
-    # The exact training path: train.py's trainer on our packed data (padding-free collator, compute_loss).
-    args = T.build_sft_config(
+    # The exact training path: radtune.train's trainer on our packed data (padding-free collator, compute_loss).
+    args = R.build_sft_config(
         {},
         "test",
         output_dir=str(workdir / "iso"),
@@ -105,7 +110,7 @@ def test_packed_example_loss_equals_alone(workdir, smollm2_tok):
         max_length=None,
         dataset_kwargs={"skip_prepare_dataset": True},
     )
-    trainer = T.trainer_class()(model=model, args=args, train_dataset=packed, processing_class=tok)
+    trainer = M.trainer_class()(model=model, args=args, train_dataset=packed, processing_class=tok)
     batch = trainer.data_collator([{k: row[k] for k in ("input_ids", "labels", "seq_lengths")}])
     assert "attention_mask" not in batch and batch["input_ids"].shape[0] == 1
     model.eval()
@@ -170,14 +175,22 @@ def test_gpu_methods_without_their_package_fail_at_once(method, package, tmp_pat
 
 
 def test_recipe_unknown_key_is_an_error(tmp_path):
+    """One reader of a recipe (radtune.train.recipes.read_recipe), at start-up and when training starts: it splits
+    the file into SFTConfig fields, model fields and the lora: block, and refuses an unknown field."""
     p = tmp_path / "r.yaml"
     p.write_text("learning_rate: 1.0e-4\nnot_a_field: 3\nlora: {r: 4, alpha: 8}\n")
-    fields, lora = T.load_recipe(p)
-    assert lora == {"r": 4, "lora_alpha": 8}
+    with pytest.raises(RadtuneError, match=f"recipe {p}: unknown field\\(s\\) not_a_field"):
+        R.read_recipe(p)
     with pytest.raises(RadtuneError, match="not_a_field"):
-        T.build_sft_config(fields, str(p), output_dir=str(tmp_path))
-    cfg = T.build_sft_config({"learning_rate": 1e-4}, str(p), output_dir=str(tmp_path), use_cpu=True, bf16=False)
+        prepare("v", {"method": "lora", "packing": True}, str(p), "b", "t", "v", str(tmp_path / "ck"), 0)
+    p.write_text("learning_rate: 1.0e-4\nattn_implementation: eager\nlora: {r: 4, alpha: 8}\n")
+    recipe = R.read_recipe(p)
+    assert recipe.lora == {"r": 4, "lora_alpha": 8}
+    assert recipe.fields == {"learning_rate": 1e-4, "attn_implementation": "eager"}
+    assert recipe.sft == {"learning_rate": 1e-4} and recipe.model == {"attn_implementation": "eager"}
+    cfg = R.build_sft_config(recipe.sft, str(p), output_dir=str(tmp_path), use_cpu=True, bf16=False)
     assert cfg.learning_rate == 1e-4
+    assert R.build_lora_config(recipe.lora, str(p)).lora_alpha == 8
 
 
 def test_refuses_dataset_of_another_tokenizer(workdir, tiny_base, tmp_path):
@@ -206,7 +219,7 @@ def test_other_training_data_never_resumes_old_checkpoints(workdir, unpacked_run
     first, spec, recipe = unpacked_run.summary, unpacked_run.spec, unpacked_run.recipe
     base, val, ck = str(workdir / "base"), str(workdir / "tok" / "val"), str(tmp_path / "ck")
     shutil.copytree(unpacked_run.ck, ck)  # the finished run's checkpoints
-    assert T.latest_complete_checkpoint(ck) is not None
+    assert C.latest_complete_checkpoint(ck) is not None
     other = tmp_path / "other.jsonl"
     other.write_text("".join(json.dumps(r) + "\n" for r in chat_records(40)[::-1][:30]))
     params = {"max_seq_len": 128, "truncation": "truncate", "num_proc": 1, "batch_size": 100}
@@ -237,11 +250,11 @@ def test_signal_checkpoint_and_resume_continue_the_run(workdir, tmp_path):
                 os.kill(os.getpid(), signal.SIGTERM)
 
     ck = tmp_path / "ck"
-    with pytest.raises(T.TrainingInterrupted) as exc:
+    with pytest.raises(P.TrainingInterrupted) as exc:
         T.train("v", spec, recipe, *args, str(ck), 7, str(tmp_path / "out"), extra_callbacks=[SendSigterm()])
     assert exc.value.signum == signal.SIGTERM
     assert not (tmp_path / "out").exists()
-    assert T.latest_complete_checkpoint(ck).name == "checkpoint-5"  # saved at the end of the step it was in
+    assert C.latest_complete_checkpoint(ck).name == "checkpoint-5"  # saved at the end of the step it was in
 
     summary = T.train("v", spec, recipe, *args, str(ck), 7, str(tmp_path / "out"))
     assert summary["resumed_from"] == "checkpoint-5" and summary["global_step"] == 8
@@ -256,14 +269,14 @@ def test_signal_checkpoint_and_resume_continue_the_run(workdir, tmp_path):
 
 def test_incomplete_checkpoint_is_ignored(tmp_path):
     (tmp_path / "checkpoint-2").mkdir()
-    (tmp_path / "checkpoint-2" / T.COMPLETE_MARKER).write_text("2\n")
+    (tmp_path / "checkpoint-2" / C.COMPLETE_MARKER).write_text("2\n")
     (tmp_path / "checkpoint-10").mkdir()
     (tmp_path / "checkpoint-4").mkdir()
-    (tmp_path / "checkpoint-4" / T.COMPLETE_MARKER).write_text("4\n")
-    assert T.latest_complete_checkpoint(tmp_path).name == "checkpoint-4"
+    (tmp_path / "checkpoint-4" / C.COMPLETE_MARKER).write_text("4\n")
+    assert C.latest_complete_checkpoint(tmp_path).name == "checkpoint-4"
     # checkpoints of another run (other recipe/data/seed) are wiped rather than resumed
-    assert T.prepare_checkpoints(tmp_path, "a").name == "checkpoint-4"
-    assert T.prepare_checkpoints(tmp_path, "b") is None
+    assert C.prepare_checkpoints(tmp_path, "a").name == "checkpoint-4"
+    assert C.prepare_checkpoints(tmp_path, "b") is None
 
 
 def test_unpacked_variant_trains_and_packing_mismatch_is_refused(workdir, unpacked_run, tmp_path):
@@ -393,7 +406,7 @@ def test_keep_best_needs_eval_at_every_save(tmp_path):
         with pytest.raises(RadtuneError, match=message):
             recipes.check_recipe(p, "lora", "test")
         with pytest.raises(RadtuneError, match=message):
-            T.prepare("v", {"method": "lora", "packing": True}, str(p), "b", "t", "v", str(tmp_path / "ck"), 0)
+            prepare("v", {"method": "lora", "packing": True}, str(p), "b", "t", "v", str(tmp_path / "ck"), 0)
     p.write_text(TINY_RECIPE.format(max_steps=4, save_steps=2) + "load_best_model_at_end: true\neval_strategy: steps\n")
     p.write_text(p.read_text() + "eval_steps: 2\n")
     recipes.check_recipe(p, "lora", "test")
@@ -420,7 +433,7 @@ def test_keep_best_survives_signal_and_resume(workdir, keep_best_run, tmp_path):
                 os.kill(os.getpid(), signal.SIGUSR1)
 
     ck, out = tmp_path / "ck", tmp_path / "out"
-    with pytest.raises(T.TrainingInterrupted):
+    with pytest.raises(P.TrainingInterrupted):
         T.train("v", spec, str(recipe), *args, str(ck), 7, str(out),
                 extra_callbacks=[_spoil_after_step_3(), SignalInStep3()])  # fmt: skip
     assert sorted(p.name for p in ck.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-3"]
@@ -454,12 +467,12 @@ def test_signal_in_the_last_step_keeps_the_output_for_the_rerun(workdir, tmp_pat
             if state.global_step == 2:
                 os.kill(os.getpid(), signal.SIGUSR1)
 
-    with pytest.raises(T.TrainingInterrupted, match="the rerun delivers it"):
+    with pytest.raises(P.TrainingInterrupted, match="the rerun delivers it"):
         T.train("v", spec, recipe, *args, str(tmp_path / "out"), extra_callbacks=[SignalLastStep()])
-    assert not (tmp_path / "out").exists() and (tmp_path / "ck" / T.DONE_DIR / "adapter_model.safetensors").exists()
+    assert not (tmp_path / "out").exists() and (tmp_path / "ck" / C.DONE_DIR / "adapter_model.safetensors").exists()
     summary = T.train("v", spec, recipe, *args, str(tmp_path / "out"))
     assert summary["global_step"] == 3 and (tmp_path / "out" / "adapter_model.safetensors").exists()
-    assert not (tmp_path / "ck" / T.DONE_DIR).exists()
+    assert not (tmp_path / "ck" / C.DONE_DIR).exists()
 
 
 def test_usr1_trains_on_until_the_deadline_and_sigterm_stops_at_once(tmp_path, monkeypatch):
@@ -469,7 +482,7 @@ def test_usr1_trains_on_until_the_deadline_and_sigterm_stops_at_once(tmp_path, m
     import datetime
     import time
 
-    from radtune.train.run import job_deadline, stop_now
+    from radtune.train.preemption import job_deadline, stop_now
 
     end = datetime.datetime.now().replace(microsecond=0) + datetime.timedelta(seconds=120)  # a 2-minute limit
     squeue = tmp_path / "squeue"

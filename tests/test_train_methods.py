@@ -27,8 +27,12 @@ from _config import schema_defaults  # noqa: E402
 from _helpers import chat_records, read_tsv, snakemake  # noqa: E402
 
 from radtune.core.common import RadtuneError  # noqa: E402
+from radtune.core.config_keys import load_schema  # noqa: E402
+from radtune.train import model as M  # noqa: E402
 from radtune.train import run as T  # noqa: E402
-from radtune.train.launch import launch_preview  # noqa: E402
+from radtune.train.checkpoints import latest_complete_checkpoint  # noqa: E402
+from radtune.train.launch import distributed_command, launch_preview  # noqa: E402
+from radtune.train.preemption import EXIT_CHECKPOINTED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tiny recipes: few steps at a high learning rate (the loss must visibly go down), a checkpoint every 2 steps.
@@ -168,15 +172,15 @@ def _interrupt_and_resume(wf: Path, variant: str, tmp_path: Path) -> tuple[dict,
     t0 = time.perf_counter()
     with open(tmp_path / "run1.log", "w") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        while T.latest_complete_checkpoint(ck) is None:
+        while latest_complete_checkpoint(ck) is None:
             assert proc.poll() is None, (tmp_path / "run1.log").read_text()[-3000:]
             assert time.perf_counter() - t0 < 600
             time.sleep(0.2)
         proc.send_signal(signal.SIGUSR1)  # as SLURM's --signal=USR1@N does before the time limit
         rc = proc.wait(timeout=600)
-    assert rc == T.EXIT_CHECKPOINTED, (tmp_path / "run1.log").read_text()[-3000:]
+    assert rc == EXIT_CHECKPOINTED, (tmp_path / "run1.log").read_text()[-3000:]
     assert not out.exists()
-    stopped = T.latest_complete_checkpoint(ck)
+    stopped = latest_complete_checkpoint(ck)
     max_steps = RECIPES[variant]["max_steps"]
     assert 2 < int(stopped.name.split("-")[1]) < max_steps  # saved where it stopped, not only at save_steps
     if variant == "full":  # ZeRO-3: each rank's parameter and optimizer shards
@@ -201,13 +205,25 @@ def test_signal_checkpoint_resume_matches_uninterrupted_run(wf: Path, variant: s
         assert float(a["learning_rate"]) == pytest.approx(float(b["learning_rate"]), rel=1e-6)
 
 
+def test_methods_are_the_schemas_method_enum():
+    """The training methods are defined once: radtune.train.model.METHODS (what check_method accepts, what the run
+    trains) is exactly the enum of the config key variants.<name>.method in config/schema.yaml."""
+    schema = load_schema()
+    node = schema["properties"]["variants"]["additionalProperties"]
+    node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node
+    assert tuple(node["properties"]["method"]["enum"]) == M.METHODS
+    assert set(M.ADAPTER_METHODS) < set(M.METHODS)
+    with pytest.raises(RadtuneError, match="unknown method 'dpo'; expected one of lora, qlora, full"):
+        M.check_method("dpo", cuda=True)
+
+
 def test_launch_command_one_and_four_nodes():
-    one = T.distributed_command(["--variant", "v"], 8)
+    one = distributed_command(["--variant", "v"], 8)
     assert one[1:] == [
         "-m", "torch.distributed.run", "--nproc_per_node=8", "--standalone",
         "-m", "radtune.train.run", "--variant", "v",
     ]  # fmt: skip
-    four = T.distributed_command(["--variant", "v"], 8, nnodes=4, head="gpu001", job_id="4242")
+    four = distributed_command(["--variant", "v"], 8, nnodes=4, head="gpu001", job_id="4242")
     # one torchrun per node, as a step overlapping the job's own (Snakemake's srun -n1 step runs this module)
     assert four[:6] == ["srun", "--nodes=4", "--ntasks=4", "--ntasks-per-node=1", "--overlap", "--kill-on-bad-exit=1"]
     torchrun = four[four.index("torch.distributed.run") + 1 :]
@@ -239,7 +255,7 @@ def test_zero3_model_class_is_imported_before_zero_init(tiny_base):
     code = (
         "import sys\n"
         "from transformers import AutoModelForCausalLM\n"
-        "from radtune.train.run import load_model, preimport_model_class\n"
+        "from radtune.train.model import load_model, preimport_model_class\n"
         "MODULE = 'transformers.models.llama.modeling_llama'\n"
         "seen, real = [], AutoModelForCausalLM.from_pretrained\n"
         "def spy(*args, **kwargs):\n"
@@ -273,14 +289,14 @@ def test_missing_attention_or_liger_package_is_a_clear_error(fields, message, mo
         importlib.util, "find_spec", lambda n, *a: None if n in ("flash_attn", "liger_kernel") else real(n, *a)
     )
     with pytest.raises(RadtuneError, match=f"recipe r.yaml: .*{message}"):
-        T.check_model_fields(fields, "r.yaml")
-    T.check_model_fields({"attn_implementation": "sdpa"}, "r.yaml")
+        M.check_model_fields(fields, "r.yaml")
+    M.check_model_fields({"attn_implementation": "sdpa"}, "r.yaml")
 
 
 def test_attn_implementation_is_passed_to_the_model(tiny_base):
-    model = T.load_model(str(tiny_base), "lora", cuda=False, bf16=False, attn_implementation="eager")
+    model = M.load_model(str(tiny_base), "lora", cuda=False, bf16=False, attn_implementation="eager")
     assert model.config._attn_implementation == "eager"
-    assert T.load_model(str(tiny_base), "lora", False, False).config._attn_implementation == "sdpa"
+    assert M.load_model(str(tiny_base), "lora", False, False).config._attn_implementation == "sdpa"
 
 
 def test_recipe_field_names_are_trls_own():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import logging
 import math
@@ -26,6 +27,9 @@ log = logging.getLogger("radtune.core.formats")
 PREDICTION_FIELDS = ("id", "model", "task", "group", "reference", "prediction", "input_text")
 # Fields a reader needs (strings; ids unique); input_text is only filled into the judge prompt.
 PREDICTION_REQUIRED = ("id", "model", "task", "group", "reference", "prediction")
+# The group of an example without an exam code or description (radtune.data.instructions writes it; prediction_row
+# fills it in for an example without a group).
+NO_GROUP = "all"
 
 
 def prediction_row(example: dict[str, Any], model: str, prediction: str) -> dict[str, Any]:
@@ -34,7 +38,7 @@ def prediction_row(example: dict[str, Any], model: str, prediction: str) -> dict
         "id": example["id"],
         "model": model,
         "task": example["task"],
-        "group": example.get("group") or "all",
+        "group": example.get("group") or NO_GROUP,
         "reference": example["reference"],
         "prediction": prediction,
         "input_text": example.get("input_text", ""),
@@ -76,6 +80,12 @@ def merge_predictions(inputs: Sequence[str | os.PathLike], output: str | os.Path
 SCORE_DECIMALS = 6  # per-example tables (results/scores/, results/judge/): decimals of a non-integer number
 
 
+class TSV(csv.excel_tab):
+    """The csv dialect of these tables (write_tsv and the readers below): tabs, newline line ends, minimal quoting."""
+
+    lineterminator = "\n"
+
+
 def tsv_cell(value: Any, decimals: int | None = None) -> str:
     """One TSV cell: None is empty; with `decimals`, a non-integer number has that many decimals (NaN: empty)."""
     if value is None:
@@ -99,7 +109,7 @@ def write_tsv(
     """
     n = 0
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w = csv.writer(fh, dialect=TSV)
         w.writerow(columns)
         for row in rows:
             cells = [row.get(c) for c in columns] if isinstance(row, Mapping) else list(row)
@@ -108,6 +118,30 @@ def write_tsv(
             w.writerow([tsv_cell(v, decimals) for v in cells])
             n += 1
     return n
+
+
+@contextlib.contextmanager
+def open_tsv(path: str | os.PathLike) -> Iterator[csv.DictReader]:
+    """A TSV table (as write_tsv writes it) for reading: a csv.DictReader whose fieldnames are the header line.
+
+    Rows come as {column: cell string}; blank lines are skipped. The caller checks columns and values (and names
+    file, line and column in its errors)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        yield csv.DictReader(fh, dialect=TSV)
+
+
+@contextlib.contextmanager
+def open_tsv_rows(path: str | os.PathLike) -> Iterator[Iterator[list[str]]]:
+    """A TSV table for reading as plain lists of cells, header line first, one list per line (a blank line is an
+    empty list): for callers that check the header and the number of cells of every line themselves."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        yield csv.reader(fh, dialect=TSV)
+
+
+def read_tsv(path: str | os.PathLike) -> list[dict[str, str]]:
+    """All rows of a TSV table as {column: cell string} (see open_tsv); unchecked."""
+    with open_tsv(path) as reader:
+        return list(reader)
 
 
 # ---- command line: the merge step of generation ------------------------------------------------------------------

@@ -10,6 +10,7 @@ import contextlib
 import copy
 import difflib
 import errno
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,15 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
-from radtune.core.common import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RadtuneError
+from radtune.core.common import (
+    PRIVATE_DIR_MODE,
+    PRIVATE_FILE_MODE,
+    SPLITS,
+    RadtuneError,
+    key_fingerprint,
+    load_pseudonym_key,
+)
+from radtune.core.tasks import TASKS
 
 # ---- the config against config/schema.yaml ------------------------------------------------------
 
@@ -159,6 +168,63 @@ def check_split(config: dict[str, Any]) -> None:
         )
 
 
+def check_columns(config: dict[str, Any]) -> None:
+    """Every column a dataset's task requires must be mapped to a CSV column."""
+    for name, ds in config["datasets"].items():
+        for col in TASKS[ds["task"]].required:
+            if col not in ds["columns"]:
+                raise RadtuneError(
+                    f"config: datasets.{name}.columns.{col} is required for task {ds['task']!r} but maps to nothing"
+                )
+
+
+def check_references(config: dict[str, Any]) -> None:
+    """A variant's base is a key of base_models; a predict entry's dataset and variant are keys of datasets and
+    variants, and its dataset maps report_id (predictions are keyed by it)."""
+    for name, var in config["variants"].items():
+        if var["base"] not in config["base_models"]:
+            raise RadtuneError(f"config: variants.{name}.base is {var['base']!r}, which is not a key of base_models")
+    for name, pred in config["predict"].items():
+        for key, known in (("dataset", "datasets"), ("variant", "variants")):
+            if pred[key] not in config[known]:
+                raise RadtuneError(f"config: predict.{name}.{key} is {pred[key]!r}, which is not a key of {known}")
+        if "report_id" not in config["datasets"][pred["dataset"]]["columns"]:
+            raise RadtuneError(
+                f"config: predict.{name}: predictions are keyed by the original report id, but "
+                f"datasets.{pred['dataset']}.columns.report_id maps to nothing"
+            )
+
+
+def check_split_total(config: dict[str, Any]) -> None:
+    """The split shares add up to 1."""
+    if abs(sum(config["split"][k] for k in SPLITS) - 1.0) > 1e-6:
+        raise RadtuneError("config: split.train + split.val + split.test must add up to 1")
+
+
+def check_max_exposure(config: dict[str, Any]) -> None:
+    """privacy.max_exposure must be a limit the audit can exceed: with C candidates, exposures go up to
+    log2(C + 1) bits."""
+    limit, candidates = config["privacy"]["max_exposure"], config["privacy"]["canaries"]["candidates"]
+    if limit is not None and limit >= math.log2(candidates + 1):
+        raise RadtuneError(
+            f"config: privacy.max_exposure {limit} can never be exceeded: "
+            f"{candidates} candidates resolve exposures up to "
+            f"log2({candidates} + 1) = {math.log2(candidates + 1):.2f} bits; "
+            "lower it or raise privacy.canaries.candidates"
+        )
+
+
+def check_config(config: dict[str, Any]) -> None:
+    """Every wiring check the schema cannot express, in this order (the first problem is the one raised): CSV
+    paths, split shares, mapped columns, references between sections, split total, privacy.max_exposure."""
+    check_csv_paths(config)
+    check_split(config)
+    check_columns(config)
+    check_references(config)
+    check_split_total(config)
+    check_max_exposure(config)
+
+
 def _inside(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -179,6 +245,25 @@ def key_file_problem(key_file: str | os.PathLike, folders: dict[str, str | os.Pa
                     "and results/"
                 )
     return None
+
+
+def pseudonym_key(config: dict[str, Any], repository: str | os.PathLike) -> tuple[str, str]:
+    """The pseudonym key file (absolute) and the key's one-way fingerprint, resolved once at start-up so that a
+    missing key with real_data stops the run before any job. When the key comes from the file (its environment
+    variable unset), the file must not be inside results/ (nor, with real_data, inside the repository).
+    Raises RadtuneError with one line."""
+    key_file = os.path.abspath(os.path.expanduser(config["pseudonym_key"]["file"]))
+    key_env = config["pseudonym_key"]["env"]
+    if not os.environ.get(key_env, "").strip():
+        folders = {"results/": "results"} | ({"the repository": repository} if config["real_data"] else {})
+        problem = key_file_problem(key_file, folders)
+        if problem:
+            raise RadtuneError(problem)
+    try:
+        fingerprint = key_fingerprint(load_pseudonym_key(key_file, key_env, real_data=config["real_data"]))
+    except RadtuneError as exc:
+        raise RadtuneError(f"config: pseudonym_key: {exc}") from None
+    return key_file, fingerprint
 
 
 # ---- .snakemake/ ----------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ configuration, fingerprints and numbers are logged, never report text (no datase
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from radtune.core.common import InputError, RadtuneError, atomic_path, json_arg, run_main
+from radtune.core.formats import read_tsv
 
 log = logging.getLogger("radtune.core.tracking")
 
@@ -123,8 +123,7 @@ def end_training(info: dict[str, Any] | None, finished: bool) -> None:
 
 def read_eval(path: str | Path) -> list[dict[str, str]]:
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh, delimiter="\t"))
+        rows = read_tsv(path)
     except OSError as exc:
         raise InputError(path, f"cannot read ({type(exc).__name__})") from None
     for i, row in enumerate(rows, start=2):

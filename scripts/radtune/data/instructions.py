@@ -20,6 +20,7 @@ from radtune.core.common import (
     run_main,
     write_jsonl,
 )
+from radtune.core.formats import NO_GROUP
 from radtune.core.frames import per_task, read_parquet
 from radtune.core.tasks import TASKS, Task
 
@@ -153,7 +154,7 @@ def build_examples(
         "id",
         "dataset",
         "task",
-        pl.coalesce(_col(df, "exam_code"), _col(df, "exam_description"), pl.lit("all")).alias("group"),
+        pl.coalesce(_col(df, "exam_code"), _col(df, "exam_description"), pl.lit(NO_GROUP)).alias("group"),
         (pl.lit(pl.Series(instruction, dtype=pl.String)) + "\n\n" + body_expr(df)).alias("user"),
         pl.when(pl.lit(prepend).is_null())
         .then(pl.col("output_text"))
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--prepend", required=True)
     ap.add_argument("--params", required=True, help="JSON: config['instructions']")
     ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--outputs", nargs=3, required=True, metavar=("TRAIN", "VAL", "TEST"))
+    ap.add_argument("--outputs", nargs=len(SPLITS), required=True, metavar=tuple(s.upper() for s in SPLITS))
     args = ap.parse_args(argv)
     params = json_arg(args.params, "--params")
     df = read_parquet(args.input, REQUIRED_COLUMNS)

@@ -13,6 +13,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from radtune.core.common import (
+    SPLITS,
     RadtuneError,
     atomic_path,
     check_conservation,
@@ -27,7 +28,6 @@ from radtune.core.norm import STRIP
 
 log = logging.getLogger("radtune.data.split")
 
-SPLITS = ("train", "val", "test")
 REQUIRED_COLUMNS = ["id", "task", "input_text", "output_text"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
 import json
 import logging
@@ -15,39 +14,38 @@ from pathlib import Path
 from typing import Any
 
 from radtune.core.common import InputError, RadtuneError, atomic_path, json_arg, run_main
-from radtune.core.formats import write_tsv
+from radtune.core.formats import open_tsv_rows, write_tsv
+from radtune.core.norm import PLACEHOLDER_KINDS
 from radtune.core.tasks import TASKS
-from radtune.deid.recognizers import (  # noqa: F401  (re-exported: the recognizer tables live in radtune.deid.recognizers)
-    CONTEXT,
+from radtune.deid.recognizers import (
     LANG,
-    NER_STOPWORDS,
-    RULES,
-    Rule,
     WordRarity,
     build_recognizers,
     complete_spans,
     filtered_spacy_recognizer,
-    keep_ner,
     ner_word_forms,
     restore_case,
-    trim_span,
+    trim_results,
 )
 
 log = logging.getLogger("radtune.deid.engine")
 
-# Presidio entity -> placeholder written into the text.
-PLACEHOLDERS: dict[str, str] = {
-    "PERSON": "<PERSON>",
-    "DATE_TIME": "<DATE>",
-    "MEDICAL_ID": "<ID>",
-    "PHONE_NUMBER": "<PHONE>",
-    "EMAIL_ADDRESS": "<EMAIL>",
-    "STREET_ADDRESS": "<ADDRESS>",
-    "LOCATION": "<LOCATION>",
-    "HOSPITAL": "<HOSPITAL>",
-    "AGE_OVER_89": "<AGE>",
-    "URL": "<URL>",
+# Placeholder kind (radtune.core.norm.PLACEHOLDER_KINDS, defined there only) -> the Presidio entity detected for it.
+PRESIDIO_ENTITY: dict[str, str] = {
+    "PERSON": "PERSON",
+    "DATE": "DATE_TIME",
+    "ID": "MEDICAL_ID",
+    "PHONE": "PHONE_NUMBER",
+    "EMAIL": "EMAIL_ADDRESS",
+    "ADDRESS": "STREET_ADDRESS",
+    "LOCATION": "LOCATION",
+    "HOSPITAL": "HOSPITAL",
+    "AGE": "AGE_OVER_89",
+    "URL": "URL",
 }
+# Presidio entity -> placeholder written into the text, in PLACEHOLDER_KINDS order (a kind with no entity above
+# fails here, at import; tests/test_facts.py checks the two agree).
+PLACEHOLDERS: dict[str, str] = {PRESIDIO_ENTITY[kind]: f"<{kind}>" for kind in PLACEHOLDER_KINDS}
 ENTITIES = list(PLACEHOLDERS)
 # When overlapping detections are merged, the merged span takes the type ranked first here.
 PRIORITY = [
@@ -317,20 +315,6 @@ def trim_pipeline(nlp: Any) -> list[str]:
     return disabled
 
 
-def trim_results(text: str, results: list[Any]) -> list[Any]:
-    """Detections cut to their identifier (labels, titles and connectors dropped; see recognizers.trim_span)."""
-    from presidio_analyzer import RecognizerResult
-
-    out = []
-    for r in results:
-        parts = trim_span(text, r.start, r.end, r.entity_type)
-        if parts == [(r.start, r.end)]:
-            out.append(r)
-        else:
-            out += [RecognizerResult(r.entity_type, s, e, r.score) for s, e in parts]
-    return out
-
-
 def merge_overlaps(results: list[Any]) -> list[Any]:
     """Merge overlapping detections into one span, typed by PRIORITY (an address containing a city is an address)."""
     from presidio_analyzer import RecognizerResult
@@ -479,8 +463,7 @@ def merge_audit(inputs: Sequence[str | Path], output: str | Path) -> None:
     total: Counter = Counter()
     header = SHARD_AUDIT_COLUMNS
     for path in inputs:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh, delimiter="\t")
+        with open_tsv_rows(path) as reader:
             if next(reader, None) != header:
                 raise InputError(path, f"header must be {' '.join(header)}", line=1)
             for i, row in enumerate(reader, start=2):

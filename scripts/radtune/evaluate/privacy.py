@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import logging
 import math
 import random
@@ -42,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from radtune.core.common import RadtuneError, json_arg, run_main, stable_hash
-from radtune.core.formats import write_tsv
+from radtune.core.formats import read_tsv, write_tsv
 from radtune.data.tokenize import split_prompt_answer
 from radtune.deid.canaries import KINDS, log2_space, read_canaries
 
@@ -274,11 +273,6 @@ def audit(
 
 
 # ---- the check and the table ------------------------------------------------------------------------------------
-def read_tsv(path: str | Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
-
-
 def headline(variant: str, rows: list[dict[str, str]], max_exposure: float | None) -> dict[str, Any]:
     """One variant's headline figures from its audit table, and whether they pass privacy.max_exposure."""
     inserted = [r for r in rows if int(r["repeats"]) > 0]

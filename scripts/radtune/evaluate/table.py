@@ -4,7 +4,6 @@ diagnostics, the same metrics on the novel subset (references not among train ou
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from radtune.core.common import InputError, RadtuneError, atomic_path, json_arg, run_main
-from radtune.core.formats import write_tsv
+from radtune.core.formats import open_tsv, write_tsv
 from radtune.core.tasks import TASKS
 from radtune.evaluate import metrics, score
 
@@ -22,7 +21,10 @@ log = logging.getLogger("radtune.evaluate.table")
 
 KIND_ORDER = {"base": 0, "variant": 1, "baseline": 2}
 METRICS = [*metrics.TEXT_METRICS, *metrics.LABEL_METRICS, "judge_score"]
+# Columns of scores.tsv (radtune.evaluate.score.COLUMNS) and judge.tsv (radtune.evaluate.judge.COLUMNS) every row
+# must have here (tests/test_facts.py checks they are columns of those tables).
 SCORE_KEYS = ["id", "model", "task", "group", "encoder", "encoder_layer"]
+JUDGE_KEYS = ["id", "model", "judge_score", "judge_status"]
 # Per-cell diagnostics from score.DIAGNOSTICS (point estimates): share of distinct predictions, share equal to the
 # constant baseline's answer, share copied verbatim from a train output, share with a de-id placeholder, mean
 # prediction/reference length ratio.
@@ -54,8 +56,7 @@ def read_scores(paths: list[str]) -> list[dict[str, Any]]:
     for path in paths:
         if not Path(path).exists():
             raise InputError(path, "scores file does not exist")
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter="\t")
+        with open_tsv(path) as reader:
             for col in SCORE_KEYS:
                 if col not in (reader.fieldnames or []):
                     raise InputError(path, "missing column", line=1, column=col)
@@ -82,9 +83,8 @@ def read_judge(paths: list[str]) -> dict[tuple[str, str], tuple[float | None, st
     for path in paths:
         if not Path(path).exists():
             raise InputError(path, "judge file does not exist")
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter="\t")
-            for col in ("id", "model", "judge_score", "judge_status"):
+        with open_tsv(path) as reader:
+            for col in JUDGE_KEYS:
                 if col not in (reader.fieldnames or []):
                     raise InputError(path, "missing column", line=1, column=col)
             for line, row in enumerate(reader, start=2):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime
 import gc
 import json
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from radtune.core.common import RadtuneError, atomic_path, run_main
+from radtune.core.formats import read_tsv
 from radtune.evaluate.generate import (
     _device_dtype,
     generate_hf,
@@ -138,11 +138,6 @@ def nf4_agreement(base: Path, model_dir: Path, prompts: list[str], new_tokens: i
 
 
 # ---- the model card ---------------------------------------------------------------------------------
-def read_tsv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
-
-
 def _mtime(path: Path) -> str:
     return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 

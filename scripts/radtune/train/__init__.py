@@ -1,2 +1,2 @@
-"""Training: recipes, launching (torchrun/accelerate under SLURM), the run itself with preemption and checkpoints,
-QLoRA quantization, base-model preparation."""
+"""Training: recipes, launching (torchrun/accelerate under SLURM), the run itself (run: prepare, model, preemption,
+checkpoints, outputs), QLoRA quantization, base-model preparation."""

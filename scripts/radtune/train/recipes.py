@@ -1,14 +1,18 @@
-"""Recipe checks at workflow start-up: every top-level key of a recipe is a TRL SFTConfig field (or one of
-radtune's model fields), every `lora:` key a peft LoraConfig field, and method full names a DeepSpeed config.
+"""Training recipes: the one reader of a recipe file (SFTConfig fields, model fields, `lora:` block), its field
+checks, and the TRL SFTConfig / peft LoraConfig built from it when training starts.
 
-The field names are read from the installed TRL / transformers / peft sources with `ast`, without importing
-them (importing TRL costs ~13 s of CPU, on every `snakemake` call); radtune.train.run parses the recipe with
-TRL's own SFTConfig when training starts. tests/test_train_methods.py pins the names to the real dataclasses.
+Every top-level key of a recipe is a TRL SFTConfig field (or one of radtune's model fields), every `lora:` key a
+peft LoraConfig field, and method full names a DeepSpeed config. The field names are read from the installed
+TRL / transformers / peft sources with `ast`, without importing them (importing TRL costs ~13 s of CPU, on every
+`snakemake` call): rules/common.smk checks every recipe at start-up with this module, and radtune.train.run
+reads the recipe through it again when training starts (only build_sft_config / build_lora_config import TRL
+and peft, inside the call). tests/test_train_methods.py pins the names to the real dataclasses.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import importlib.util
 import os
@@ -73,14 +77,37 @@ def lora_fields() -> frozenset[str]:
     return _dataclass_fields(_LORA_SOURCES)
 
 
-def check_recipe(path: str | os.PathLike, method: str, where: str) -> None:
-    """Raise RadtuneError naming the recipe file and the offending field."""
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A recipe file as read and checked by read_recipe."""
+
+    path: str | os.PathLike
+    fields: dict[str, Any]  # every top-level key but lora: SFTConfig fields and MODEL_FIELDS, in file order
+    lora: dict[str, Any]  # the lora: block as peft.LoraConfig fields (LORA_ALIASES resolved)
+
+    @property
+    def sft(self) -> dict[str, Any]:
+        """The SFTConfig fields."""
+        return {k: v for k, v in self.fields.items() if k not in MODEL_FIELDS}
+
+    @property
+    def model(self) -> dict[str, Any]:
+        """The options of the model radtune loads (MODEL_FIELDS)."""
+        return {k: v for k, v in self.fields.items() if k in MODEL_FIELDS}
+
+
+def read_recipe(path: str | os.PathLike, where: str = "") -> Recipe:
+    """Read a recipe YAML (SFTConfig fields at the top level, plus MODEL_FIELDS, and an optional `lora:` block)
+    and check its field names; RadtuneError names the recipe file and the offending field (`where`: the config
+    key that names the recipe, put before a read error)."""
     try:
         data = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        raise RadtuneError(f"{where}: recipe {path} does not exist") from None
+    except FileNotFoundError as exc:
+        if where:
+            raise RadtuneError(f"{where}: recipe {path} does not exist") from None
+        raise RadtuneError(f"recipe {path}: cannot read ({exc})") from None
     except (OSError, yaml.YAMLError) as exc:
-        raise RadtuneError(f"{where}: recipe {path}: cannot read ({exc})") from None
+        raise RadtuneError(f"{where + ': ' if where else ''}recipe {path}: cannot read ({exc})") from None
     data = data or {}
     if not isinstance(data, dict):
         raise RadtuneError(f"recipe {path}: must be a mapping of SFTConfig fields (+ a lora: block)")
@@ -93,14 +120,26 @@ def check_recipe(path: str | os.PathLike, method: str, where: str) -> None:
         )
     if not isinstance(lora, dict):
         raise RadtuneError(f"recipe {path}: lora: must be a mapping of peft LoraConfig fields")
-    unknown = sorted({LORA_ALIASES.get(k, k) for k in lora} - lora_fields())
+    lora = {LORA_ALIASES.get(k, k): v for k, v in lora.items()}
+    unknown = sorted(set(lora) - lora_fields())
     if unknown:
         raise RadtuneError(f"recipe {path}: lora: unknown peft LoraConfig field(s) {', '.join(unknown)}")
-    if method == "full" and not data.get("deepspeed"):
-        raise RadtuneError(f"recipe {path}: method full needs a deepspeed: config (config/deepspeed/zero3.json)")
-    check_keep_best(data, path)
-    if method == "full" and lora:
+    return Recipe(path, data, lora)
+
+
+def check_recipe(path: str | os.PathLike, method: str, where: str) -> None:
+    """Raise RadtuneError naming the recipe file and the offending field."""
+    recipe = read_recipe(path, where)
+    check_deepspeed(recipe.fields, method, path)
+    check_keep_best(recipe.fields, path)
+    if method == "full" and recipe.lora:
         raise RadtuneError(f"recipe {path}: method full trains every weight; remove the lora: block")
+
+
+def check_deepspeed(fields: dict[str, Any], method: str, path: str | os.PathLike) -> None:
+    """Method full runs under DeepSpeed ZeRO-3: its recipe must name a DeepSpeed config."""
+    if method == "full" and not fields.get("deepspeed"):
+        raise RadtuneError(f"recipe {path}: method full needs a deepspeed: config (config/deepspeed/zero3.json)")
 
 
 def check_keep_best(fields: dict[str, Any], path: str | os.PathLike) -> None:
@@ -130,3 +169,26 @@ def check_recipes(variants: dict[str, dict[str, Any]]) -> None:
     """Check the recipe of every variant (each file once per method)."""
     for name, variant in variants.items():
         check_recipe(variant["recipe"], variant.get("method", "lora"), f"config: variants.{name}.recipe")
+
+
+def build_sft_config(fields: dict[str, Any], recipe_path: str | os.PathLike, **overrides: Any) -> Any:
+    """Parse a recipe's SFTConfig fields (Recipe.sft; read_recipe checked their names) and radtune's `overrides`
+    into TRL's own SFTConfig (imports TRL)."""
+    from transformers import HfArgumentParser
+    from trl import SFTConfig
+
+    try:
+        (cfg,) = HfArgumentParser(SFTConfig).parse_dict({**fields, **overrides}, allow_extra_keys=False)
+    except (ValueError, TypeError) as exc:
+        raise RadtuneError(f"recipe {recipe_path}: {exc}") from None
+    return cfg
+
+
+def build_lora_config(lora: dict[str, Any], recipe_path: str | os.PathLike) -> Any:
+    """A recipe's lora: block (Recipe.lora) as peft's LoraConfig for a causal LM (imports peft)."""
+    from peft import LoraConfig
+
+    try:
+        return LoraConfig(task_type="CAUSAL_LM", **lora)
+    except TypeError as exc:
+        raise RadtuneError(f"recipe {recipe_path}: lora: {exc}") from None

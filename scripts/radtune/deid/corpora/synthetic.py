@@ -8,9 +8,12 @@ import json
 import random
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from radtune.core.common import atomic_path, run_main
+from radtune.core.norm import PLACEHOLDER_KINDS
 
 IMPRESSION_COLUMNS = [
     "accession_number",
@@ -25,7 +28,8 @@ IMPRESSION_COLUMNS = [
 ]
 PROTOCOL_COLUMNS = ["order_id", "patient_mrn", "order_date", "clinical_history", "ordering_notes", "protocol_label"]
 # Gold entity types are the placeholder names the de-identifier writes (<PERSON> ... <URL>).
-ENTITY_TYPES = ["PERSON", "DATE", "ID", "PHONE", "EMAIL", "ADDRESS", "LOCATION", "HOSPITAL", "AGE", "URL"]
+ENTITY_TYPES = list(PLACEHOLDER_KINDS)
+DATA_DIR = Path(__file__).with_name("synthetic_data")
 
 
 @dataclass(frozen=True)
@@ -39,57 +43,20 @@ class Span:
     entity_type: str
 
 
-# ---- invented vocabularies (common first/last names written here; no real people) ----------
-FIRST_NAMES = (
-    "John Maria James Linda Robert Patricia Michael Jennifer David Elizabeth William Susan Richard Jessica "
-    "Joseph Sarah Thomas Karen Charles Nancy Daniel Lisa Matthew Betty Anthony Sandra Mark Ashley Steven "
-    "Emily Paul Donna Andrew Michelle Joshua Carol Kevin Amanda Brian Melissa George Deborah Timothy "
-    "Stephanie Ronald Rebecca Jason Laura Jeffrey Sharon Ryan Cynthia Jacob Kathleen Gary Amy Nicholas "
-    "Angela Eric Shirley Jonathan Anna Larry Ruth Justin Brenda Scott Pamela Raymond Nicole Samuel Katherine "
-    "Priya Wei Ahmed Fatima Carlos Sofia Hiroshi Aisha Olga Dmitri Mei Rahul Ana Luis Chen Ngozi Kwame Ines"
-).split()
-LAST_NAMES = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
-    "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez "
-    "Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Mitchell "
-    "Roberts Carter Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart Morris Morales Murphy "
-    "Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson "
-    "Watson Brooks Chavez Wood Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers "
-    "Long Ross Foster Jimenez O'Brien McCarthy Okafor Haddad Kowalski Nakamura Schmidt Rossi Ivanova Chen-Wu"
-).split()
-STREETS = "Oak Maple Cedar Pine Elm Washington Lake Hill Park Main Church Willow Highland Sunset Ridge Meadow".split()
-STREET_TYPES = ["Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Drive", "Way", "Court"]
-CITIES = [
-    ("Springfield", "IL"),
-    ("Riverton", "WY"),
-    ("Fairview", "OR"),
-    ("Lakewood", "CO"),
-    ("Greenville", "SC"),
-    ("Madison", "WI"),
-    ("Georgetown", "TX"),
-    ("Clinton", "MS"),
-    ("Salem", "MA"),
-    ("Franklin", "TN"),
-    ("Ashland", "KY"),
-    ("Dover", "DE"),
-    ("Milford", "CT"),
-    ("Burlington", "VT"),
-    ("Oxford", "OH"),
-]
-HOSPITALS = [
-    "St. Mary's Medical Center",
-    "Riverside General Hospital",
-    "Lakeview Imaging Center",
-    "Mercy Regional Medical Center",
-    "Northside Family Clinic",
-    "Good Samaritan Hospital",
-    "Valley View Community Hospital",
-    "Saint Luke's Hospital",
-    "Westbrook Orthopedic Clinic",
-    "Harborview Cancer Center",
-    "Pine Ridge Urgent Care",
-    "University Hospital of Fairview",
-]
+# ---- data files (synthetic_data/, see README.md there): read once, at import ---------------------------------
+@cache
+def _json(name: str) -> Any:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+_VOCAB, _REPORTS, _PROTOCOLS = _json("vocabulary.json"), _json("reports.json"), _json("protocols.json")
+# invented vocabularies (common first/last names written there; no real people)
+FIRST_NAMES: list[str] = _VOCAB["first_names"]
+LAST_NAMES: list[str] = _VOCAB["last_names"]
+STREETS: list[str] = _VOCAB["streets"]
+STREET_TYPES: list[str] = _VOCAB["street_types"]
+CITIES: list[tuple[str, str]] = [tuple(c) for c in _VOCAB["cities"]]
+HOSPITALS: list[str] = _VOCAB["hospitals"]
 MONTHS = "January February March April May June July August September October November December".split()
 
 
@@ -190,7 +157,7 @@ class _Gen:
     def email(self, name: str | None = None) -> str:
         user = (name or f"{self.first()} {self.last()}").lower().replace(". ", ".").replace(" ", ".")
         user = user.replace("'", "")
-        domain = self.r.choice(["example-health.org", "mercyrad.net", "stmarys-mc.org", "valleyview.com"])
+        domain = self.r.choice(_VOCAB["email_domains"])
         return f"{user}@{domain}"
 
     def address(self) -> str:
@@ -212,268 +179,17 @@ class _Gen:
         return self.r.choice([f"{n}-year-old", f"{n} year old", f"{n} yo", f"{n}-year-old", f"{n} y/o"])
 
     def url(self) -> str:
-        return f"https://portal.{self.r.choice(['mercyrad.net', 'valleyview.com'])}/results/{self.r.randrange(10**6)}"
+        return f"https://portal.{self.r.choice(_VOCAB['url_domains'])}/results/{self.r.randrange(10**6)}"
 
 
 # ---- report content ---------------------------------------------------------------------------
-# (code, description, modality, region key)
-EXAMS = [
-    ("CTABDP", "CT ABDOMEN PELVIS W CONTRAST", "CT", "abdomen"),
-    ("CTCHEST", "CT CHEST WO CONTRAST", "CT", "chest"),
-    ("CTHEAD", "CT HEAD WO CONTRAST", "CT", "head"),
-    ("CTPECTA", "CTA CHEST PE PROTOCOL", "CT", "chest"),
-    ("MRBRAIN", "MRI BRAIN WO/W CONTRAST", "MR", "head"),
-    ("MRLSPINE", "MRI LUMBAR SPINE WO CONTRAST", "MR", "spine"),
-    ("MRCSPINE", "MRI CERVICAL SPINE WO CONTRAST", "MR", "cspine"),
-    ("MRKNEER", "MRI KNEE RIGHT WO CONTRAST", "MR", "knee"),
-    ("MRSHLDL", "MRI SHOULDER LEFT WO CONTRAST", "MR", "shoulder"),
-    ("XRCHEST2V", "XR CHEST PA AND LATERAL", "XR", "cxr"),
-    ("CRCHEST1V", "CR CHEST PORTABLE 1 VIEW", "CR", "cxr"),
-    ("XRWRISTL", "XR WRIST LEFT 3 VIEWS", "XR", "wrist"),
-    ("XRHANDR", "XR HAND RIGHT 3 VIEWS", "XR", "wrist"),
-    ("USABD", "US ABDOMEN COMPLETE", "US", "usabd"),
-    ("USKIDNEY", "US RETROPERITONEUM RENAL", "US", "kidney"),
-    ("USTHYR", "US THYROID", "US", "thyroid"),
-    ("USVENLE", "US VENOUS DOPPLER LOWER EXTREMITY", "US", "dvt"),
-    ("FLUOUGI", "FL UPPER GI SERIES", "FL", "ugi"),
-    ("FLUOESO", "FL ESOPHAGRAM", "FL", "ugi"),
-]
-
-NORMAL_FINDINGS = {
-    "abdomen": (
-        "Lower chest: Lung bases are clear.\nLiver: Normal in size and attenuation. No focal lesion.\n"
-        "Gallbladder and bile ducts: Unremarkable.\nPancreas, spleen, adrenal glands: Unremarkable.\n"
-        "Kidneys: No hydronephrosis or solid mass.\nBowel: No obstruction, wall thickening, or free air.\n"
-        "Lymph nodes: No lymphadenopathy.\nBones: No aggressive osseous lesion."
-    ),
-    "chest": (
-        "Lungs: Clear, without consolidation, nodule, or effusion.\nAirways: Patent.\n"
-        "Mediastinum: Normal heart size. No pericardial effusion. No lymphadenopathy.\n"
-        "Pleura: No pleural effusion or pneumothorax.\nBones: No acute fracture."
-    ),
-    "head": (
-        "No acute intracranial hemorrhage, mass effect, or midline shift. Gray-white matter differentiation is "
-        "preserved. Ventricles and sulci are normal in size for age. The visualized paranasal sinuses and mastoid "
-        "air cells are clear."
-    ),
-    "spine": (
-        "Vertebral body heights and alignment are maintained. Conus terminates normally at L1. No significant disc "
-        "herniation, spinal canal stenosis, or neural foraminal narrowing at any level. Marrow signal is normal."
-    ),
-    "cspine": (
-        "Normal cervical lordosis. No fracture or subluxation. The cervical cord is normal in caliber and signal. "
-        "No significant canal or foraminal stenosis from C2-C3 through C7-T1."
-    ),
-    "knee": (
-        "Menisci: Intact. Cruciate and collateral ligaments: Intact. Extensor mechanism: Intact. Cartilage: "
-        "Preserved. No joint effusion. No marrow edema."
-    ),
-    "shoulder": (
-        "Rotator cuff tendons are intact without tear. Glenoid labrum is intact. Biceps tendon is normally located. "
-        "Acromioclavicular joint is unremarkable. No joint effusion."
-    ),
-    "cxr": (
-        "The lungs are clear. No pleural effusion or pneumothorax. The cardiomediastinal silhouette is within "
-        "normal limits. No acute osseous abnormality."
-    ),
-    "wrist": (
-        "No acute fracture or dislocation. Joint spaces are preserved. Soft tissues are unremarkable. No radiopaque "
-        "foreign body."
-    ),
-    "usabd": (
-        "Liver: Normal size and echotexture. No focal lesion.\nGallbladder: No stones or wall thickening. Negative "
-        "sonographic Murphy sign.\nCommon bile duct: 3 mm.\nPancreas: Visualized portions unremarkable.\n"
-        "Spleen: 10.2 cm.\nKidneys: Normal size without hydronephrosis.\nAorta: Normal caliber."
-    ),
-    "kidney": (
-        "Right kidney measures 10.8 cm and left kidney 11.1 cm. Normal cortical echogenicity. No hydronephrosis, "
-        "stone, or solid mass. The bladder is unremarkable."
-    ),
-    "thyroid": (
-        "Right lobe 4.5 x 1.6 x 1.5 cm. Left lobe 4.3 x 1.5 x 1.4 cm. Isthmus 0.3 cm. Homogeneous echotexture "
-        "without nodule. No cervical lymphadenopathy."
-    ),
-    "dvt": (
-        "Normal compressibility, color flow and spectral Doppler waveforms of the common femoral, femoral, and "
-        "popliteal veins. No deep venous thrombosis."
-    ),
-    "ugi": (
-        "Single contrast examination. The esophagus is normal in caliber with normal peristalsis. No stricture, "
-        "mass or reflux. The stomach and duodenum are unremarkable. Contrast passes freely into the jejunum."
-    ),
-}
-NORMAL_IMPRESSIONS = {
-    "abdomen": "No acute abnormality in the abdomen or pelvis.",
-    "chest": "No acute cardiopulmonary abnormality.",
-    "head": "No acute intracranial abnormality.",
-    "spine": "Normal MRI of the lumbar spine.",
-    "cspine": "Normal MRI of the cervical spine.",
-    "knee": "Normal MRI of the knee.",
-    "shoulder": "Normal MRI of the shoulder.",
-    "cxr": "No acute cardiopulmonary process.",
-    "wrist": "No acute osseous abnormality.",
-    "usabd": "Normal abdominal ultrasound.",
-    "kidney": "Normal renal ultrasound.",
-    "thyroid": "Normal thyroid ultrasound.",
-    "dvt": "No deep venous thrombosis in the examined veins.",
-    "ugi": "Normal examination.",
-}
+EXAMS: list[tuple[str, str, str, str]] = [tuple(e) for e in _REPORTS["exams"]]  # (code, description, modality, region)
+NORMAL_FINDINGS: dict[str, str] = {k: "\n".join(v) for k, v in _REPORTS["normal_findings"].items()}
+NORMAL_IMPRESSIONS: dict[str, str] = _REPORTS["normal_impressions"]
 # (findings sentence, impression sentence) per region; {m} is a measurement filled in at random.
-ABNORMAL = {
-    "abdomen": [
-        (
-            "Diffuse wall thickening of the terminal ileum over {m} with mucosal hyperenhancement and engorged vasa "
-            "recta (comb sign), consistent with active Crohn disease.",
-            "Active terminal ileal Crohn disease.",
-        ),
-        (
-            "Hypodense lesion in hepatic segment 7 measuring {m}, incompletely characterized.",
-            "{m} indeterminate hepatic lesion; MRI recommended.",
-        ),
-        (
-            "Bulky retroperitoneal and mesenteric lymphadenopathy, largest node {m}, in this patient with known "
-            "non-Hodgkin lymphoma.",
-            "Progressive non-Hodgkin lymphoma with retroperitoneal adenopathy.",
-        ),
-        (
-            "Foley catheter in a decompressed bladder. Appendix is dilated to {m} with periappendiceal fat stranding.",
-            "Acute appendicitis without abscess.",
-        ),
-    ],
-    "chest": [
-        ("Spiculated nodule in the right upper lobe measuring {m}.", "{m} spiculated RUL nodule, suspicious."),
-        (
-            "Swan-Ganz catheter tip in the right main pulmonary artery. Small bilateral pleural effusions.",
-            "Swan-Ganz catheter tip in the right main pulmonary artery; consider retraction.",
-        ),
-        (
-            "Anterior mediastinal mass measuring {m}, in a patient with history of Hodgkin lymphoma.",
-            "Anterior mediastinal mass, concerning for recurrent Hodgkin lymphoma.",
-        ),
-        (
-            "Filling defects in segmental arteries of the right lower lobe. RV/LV ratio 0.9.",
-            "Acute right lower lobe segmental pulmonary emboli without right heart strain.",
-        ),
-    ],
-    "head": [
-        (
-            "Acute left parietal subdural hematoma measuring {m} in thickness with 3 mm of midline shift.",
-            "Acute left subdural hematoma, {m}.",
-        ),
-        (
-            "Chronic small vessel ischemic change. Old lacunar infarct in the right basal ganglia.",
-            "No acute intracranial abnormality. Chronic microvascular disease.",
-        ),
-    ],
-    "spine": [
-        (
-            "At L4-L5 there is a broad-based disc protrusion with an annular fissure, T2 hyperintense, causing "
-            "moderate spinal canal stenosis. At L5-S1 mild foraminal narrowing.",
-            "L4-L5 disc protrusion with moderate canal stenosis.",
-        ),
-        (
-            "Paget disease of the L3 vertebral body with cortical thickening and enlargement.",
-            "Paget disease of L3 without fracture.",
-        ),
-    ],
-    "cspine": [
-        (
-            "At C5-C6 a disc osteophyte complex indents the ventral cord with T2 hyperintense cord signal.",
-            "C5-C6 cord compression with myelomalacia.",
-        ),
-    ],
-    "knee": [
-        (
-            "Complex tear of the posterior horn medial meniscus. Baker cyst measuring {m}.",
-            "Medial meniscal tear. Baker cyst.",
-        ),
-        (
-            "Complete tear of the anterior cruciate ligament with bone contusions of the lateral femoral condyle.",
-            "Complete ACL tear.",
-        ),
-    ],
-    "shoulder": [
-        (
-            "Anteroinferior labral tear with a Hill-Sachs impaction of the humeral head, compatible with a Bankart "
-            "lesion.",
-            "Bankart lesion and Hill-Sachs deformity.",
-        ),
-        ("Full-thickness supraspinatus tear with {m} retraction.", "Full-thickness supraspinatus tear."),
-    ],
-    "cxr": [
-        (
-            "Right lower lobe consolidation. Endotracheal tube tip 4.1 cm above the carina.",
-            "Right lower lobe pneumonia. Lines and tubes as described.",
-        ),
-        ("Small left apical pneumothorax measuring {m}.", "Small left pneumothorax."),
-    ],
-    "wrist": [
-        (
-            "Dorsally angulated distal radius fracture with impaction, a Colles fracture, and an ulnar styloid "
-            "fracture.",
-            "Colles fracture of the distal radius.",
-        ),
-        ("Nondisplaced scaphoid waist fracture.", "Scaphoid waist fracture."),
-    ],
-    "usabd": [
-        (
-            "Multiple mobile gallstones, largest {m}. Gallbladder wall thickened to 5 mm with pericholecystic fluid.",
-            "Acute calculous cholecystitis.",
-        ),
-    ],
-    "kidney": [
-        (
-            "Solid heterogeneous mass arising from the lower pole of the left kidney measuring {m} in this child, "
-            "concerning for Wilms tumor.",
-            "{m} left renal mass, concerning for Wilms tumor.",
-        ),
-        ("Moderate right hydronephrosis with a {m} obstructing stone at the UPJ.", "Obstructing right UPJ stone."),
-    ],
-    "thyroid": [
-        (
-            "Diffusely enlarged hypervascular thyroid (thyroid inferno), compatible with Graves disease.",
-            "Findings compatible with Graves disease.",
-        ),
-        (
-            "Solid hypoechoic nodule in the right lobe measuring {m} with microcalcifications (TI-RADS 5).",
-            "{m} TI-RADS 5 right thyroid nodule; FNA recommended.",
-        ),
-    ],
-    "dvt": [
-        (
-            "Noncompressible right popliteal vein with intraluminal echogenic thrombus. Baker cyst measuring {m}.",
-            "Acute right popliteal DVT. Baker cyst.",
-        ),
-    ],
-    "ugi": [
-        (
-            "Salmon-colored mucosa pattern above the gastroesophageal junction with a short peptic stricture, "
-            "suspicious for Barrett esophagus. Small sliding hiatal hernia.",
-            "Findings suspicious for Barrett esophagus; endoscopy recommended.",
-        ),
-    ],
-}
-INDICATIONS = [
-    "Abdominal pain.",
-    "Shortness of breath.",
-    "Fall, evaluate for fracture.",
-    "Headache, rule out hemorrhage.",
-    "Follow-up of known Hodgkin lymphoma.",
-    "Known Crohn disease with flare.",
-    "Parkinson disease, new confusion.",
-    "Low back pain radiating to the left leg for 12 months.",
-    "Palpable neck mass.",
-    "Leg swelling.",
-    "Dysphagia.",
-    "Trauma.",
-]
-
-
-_OTHERWISE = [
-    "Otherwise unremarkable.",
-    "No other significant abnormality.",
-    "The remaining structures are unremarkable for age.",
-]
+ABNORMAL: dict[str, list[tuple[str, str]]] = {k: [tuple(x) for x in v] for k, v in _REPORTS["abnormal"].items()}
+INDICATIONS: list[str] = _REPORTS["indications"]
+_OTHERWISE: list[str] = _REPORTS["otherwise"]
 
 
 def _measure(r: random.Random) -> str:
@@ -639,75 +355,13 @@ def generate_reports(n: int, seed: int) -> tuple[list[dict[str, str]], list[Span
 # its label's phrases, or (GENERIC_SHARE) a generic or a shared ambiguous note that only the clinical history
 # resolves: the label depends on notes and history together, so both must reach the model, and the duplicate key
 # and the split must look at both. Weights give a realistic majority class (CT head) for the constant baseline.
-PROTOCOLS = {
-    "CT Abdomen W Contrast": (
-        1.0,
-        ["Right lower quadrant pain.", "Abdominal pain, fever.", "Suspected abscess after surgery."],
-        [
-            "Evaluate for appendicitis or abscess; IV contrast ok, creatinine 0.8.",
-            "Appendicitis protocol, IV contrast.",
-        ],
-    ),
-    "CT Abdomen Pelvis WO Contrast": (
-        1.0,
-        ["Flank pain, hematuria.", "History of kidney stones.", "Renal colic."],
-        ["Renal stone protocol, no contrast.", "Low-dose stone protocol."],
-    ),
-    "CT Head WO Contrast": (
-        3.0,
-        ["Fall on anticoagulation.", "Acute headache.", "Syncope with head strike.", "Altered mental status."],
-        ["Rule out intracranial hemorrhage, noncontrast.", "Noncontrast head CT, stat."],
-    ),
-    "CTA Chest PE Protocol": (
-        1.5,
-        ["Pleuritic chest pain, tachycardia.", "Elevated D-dimer.", "Hypoxia after long flight."],
-        ["Rule out pulmonary embolism, CTA timing for pulmonary arteries.", "PE protocol."],
-    ),
-    "CT Chest WO Contrast": (
-        1.0,
-        ["Pulmonary nodule follow-up.", "Chronic cough, former smoker.", "Interstitial lung disease follow-up."],
-        ["Nodule follow-up per Fleischner, no contrast needed.", "Noncontrast chest CT."],
-    ),
-    "MRI Brain WO/W Contrast": (
-        1.0,
-        ["New seizure.", "Known glioma, follow-up.", "Breast cancer, new neurologic deficit."],
-        ["Evaluate for mass or enhancement; gadolinium, eGFR > 60.", "Tumor protocol with gadolinium."],
-    ),
-    "MRI Brain WO Contrast": (
-        1.0,
-        ["Parkinson disease, cognitive decline.", "Dizziness.", "Memory loss."],
-        ["Evaluate atrophy and small vessel disease; no gadolinium.", "Dementia protocol, no contrast."],
-    ),
-    "MRI Lumbar Spine WO Contrast": (
-        1.0,
-        ["Low back pain with left leg radiculopathy.", "L5 numbness.", "Sciatica for 8 weeks."],
-        ["Evaluate disc herniation; no prior surgery, no contrast.", "Lumbar spine, routine noncontrast."],
-    ),
-    "MRI Knee WO Contrast": (
-        1.0,
-        ["Twisting injury, knee locking.", "Medial joint line pain.", "Knee instability after sports injury."],
-        ["Evaluate meniscus and ACL; noncontrast.", "Internal derangement protocol."],
-    ),
-    "US Abdomen Complete": (
-        1.0,
-        ["Elevated LFTs.", "Right upper quadrant pain after meals.", "Jaundice."],
-        ["Evaluate gallbladder and liver; fasting 6 hours.", "RUQ and liver survey."],
-    ),
-    "US Venous Doppler Lower Extremity": (
-        1.0,
-        ["Unilateral leg swelling.", "Calf pain after flight.", "Leg swelling on oral contraceptives."],
-        ["Rule out DVT; possible Baker cyst.", "Lower extremity venous duplex."],
-    ),
+PROTOCOLS: dict[str, tuple[float, list[str], list[str]]] = {
+    k: (v["weight"], v["histories"], v["notes"]) for k, v in _PROTOCOLS["protocols"].items()
 }
 GENERIC_SHARE = 0.35
-GENERIC_NOTES = ["Please protocol per radiologist.", "Evaluate, see history.", "Imaging as appropriate for history."]
+GENERIC_NOTES: list[str] = _PROTOCOLS["generic_notes"]
 # Ambiguous notes shared by several labels (the history decides which).
-SHARED_NOTES = {
-    "Rule out intracranial process.": ["CT Head WO Contrast", "MRI Brain WO/W Contrast", "MRI Brain WO Contrast"],
-    "Evaluate abdominal pain.": ["CT Abdomen W Contrast", "CT Abdomen Pelvis WO Contrast", "US Abdomen Complete"],
-    "Chest imaging please.": ["CTA Chest PE Protocol", "CT Chest WO Contrast"],
-    "Evaluate pain, MRI.": ["MRI Lumbar Spine WO Contrast", "MRI Knee WO Contrast"],
-}
+SHARED_NOTES: dict[str, list[str]] = _PROTOCOLS["shared_notes"]
 
 
 def _order(g: _Gen, row: int) -> tuple[dict[str, str], list[Span]]:
