@@ -16,11 +16,9 @@ rule canaries:
     conda:
         "../envs/eval.yaml"
     params:
-        canaries=lambda w: tracked_config("canaries", "privacy", "canaries"),
         # the key's file and variable name (never the key), and its fingerprint: another key, other canaries
-        key_file=Untracked(PSEUDONYM_KEY_FILE),
-        key_env=Untracked(config["pseudonym_key"]["env"]),
-        key_fingerprint=PSEUDONYM_KEY_FINGERPRINT,
+        **pseudonym_key_params(),
+        canaries=lambda w: tracked_config("canaries", "privacy", "canaries"),
     shell:
         "python -m radtune.deid.canaries --params {params.canaries:q} --key-file {params.key_file:q}"
         " --key-env {params.key_env:q} --output {output.canaries} --report {output.report} > {log} 2>&1"
