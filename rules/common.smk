@@ -1,6 +1,7 @@
 """Config validation, every path of the workflow (defined once, here), and the lists of models."""
 
 import json
+import shlex
 import os
 import sys
 
@@ -104,6 +105,14 @@ TOKENIZED = "results/tokenized/{base}/{split}"
 TOKENIZED_STATS = "results/tokenized/{base}/{split}.stats.json"
 PACKED = "results/packed/{base}/train"
 PACK_STATS = "results/packed/{base}/train.stats.json"
+# retrieval-augmented examples (instructions.retrieval; the variants with retrieval: true): the neighbours of
+# every assigned row, the examples with their neighbours shown (per base: the token budget is in its tokenizer)
+NEIGHBOURS = "results/data/retrieval/neighbours.jsonl"
+DATA_RETRIEVAL = "results/data/retrieval/{base}/{split}.jsonl"
+TOKENIZED_RETRIEVAL = "results/tokenized_retrieval/{base}/{split}"
+TOKENIZED_RETRIEVAL_STATS = "results/tokenized_retrieval/{base}/{split}.stats.json"
+PACKED_RETRIEVAL = "results/packed_retrieval/{base}/train"
+PACK_RETRIEVAL_STATS = "results/packed_retrieval/{base}/train.stats.json"
 MODEL = "results/models/{variant}"
 CHECKPOINTS = "results/checkpoints/{variant}"
 GENERATED = "results/generate/{model}/{eshard}.jsonl"
@@ -247,18 +256,33 @@ def get_model_base(model):
     return config["variants"][model]["base"] if model in config["variants"] else model
 
 
+def uses_retrieval(model):
+    """Whether a model (a variant) sees retrieval-augmented prompts (variants.<name>.retrieval)."""
+    return model in config["variants"] and config["variants"][model]["retrieval"]
+
+
 def get_train_input(wildcards):
-    base = config["variants"][wildcards.variant]["base"]
-    train = (
-        PACKED if config["variants"][wildcards.variant]["packing"] else TOKENIZED
-    ).format(base=base, split="train")
+    spec = config["variants"][wildcards.variant]
+    base = spec["base"]
+    if spec["retrieval"]:
+        packed, tokenized = PACKED_RETRIEVAL, TOKENIZED_RETRIEVAL
+    else:
+        packed, tokenized = PACKED, TOKENIZED
+    train = (packed if spec["packing"] else tokenized).format(base=base, split="train")
     return {
         "base": get_base_dir(base),
         "base_files": get_base_files(base),
         "train": train,
-        "val": TOKENIZED.format(base=base, split="val"),
-        "recipe": config["variants"][wildcards.variant]["recipe"],
+        "val": tokenized.format(base=base, split="val"),
+        "recipe": spec["recipe"],
     }
+
+
+def get_test_data(model):
+    """The test examples a model is evaluated on: with retrieval, the ones showing their neighbours."""
+    if uses_retrieval(model):
+        return DATA_RETRIEVAL.format(base=get_model_base(model), split="test")
+    return DATA.format(split="test")
 
 
 def canaries_on():
@@ -266,9 +290,9 @@ def canaries_on():
     return config["privacy"]["canaries"]["enabled"]
 
 
-def get_tokenize_input(wildcards):
+def get_tokenize_input(wildcards, data=DATA):
     inputs = {
-        "data": DATA.format(split=wildcards.split),
+        "data": data.format(base=wildcards.base, split=wildcards.split),
         "base": get_base_dir(wildcards.base),
         "base_files": get_base_files(wildcards.base),
     }
@@ -276,6 +300,19 @@ def get_tokenize_input(wildcards):
     if canaries_on() and wildcards.split == "train":
         inputs["canaries"] = CANARIES
     return inputs
+
+
+def get_tokenize_retrieval_input(wildcards):
+    return get_tokenize_input(wildcards, DATA_RETRIEVAL)
+
+
+def get_retrieval_data_input(wildcards):
+    return {
+        "data": expand(DATA, split=SPLITS),
+        "neighbours": NEIGHBOURS,
+        "base": get_base_dir(wildcards.base),
+        "base_files": get_base_files(wildcards.base),
+    }
 
 
 def get_privacy_audit_input(wildcards):
@@ -292,7 +329,7 @@ def get_generate_input(wildcards):
     inputs = {
         "base": get_base_dir(get_model_base(wildcards.model)),
         "base_files": get_base_files(get_model_base(wildcards.model)),
-        "test": DATA.format(split="test"),
+        "test": get_test_data(wildcards.model),
     }
     if wildcards.model in config["variants"]:
         inputs["model"] = MODEL.format(variant=wildcards.model)
@@ -330,7 +367,7 @@ def get_export_input(wildcards):
         "model": MODEL.format(variant=wildcards.variant),
         "base": get_base_dir(base),
         "base_files": get_base_files(base),
-        "test": DATA.format(split="test"),
+        "test": get_test_data(wildcards.variant),
         # the card's de-identification figures; ancient, as for deidentify: a re-check of the same settings
         # (other corpus sizes, floors) re-merges no model (settings that de-identify differently retrain it)
         "deid_quality": ancient(DEID_QUALITY),
@@ -365,6 +402,9 @@ def get_predict_generate_input(wildcards):
         "train": DATA.format(split="train"),  # the labels a label task was trained on
         "templates": config["instructions"]["templates"],
         "prepend": config["instructions"]["prepend_phrases"],
+        # with a retrieval variant, the train rows a new report's neighbours are searched in, indexed as the
+        # neighbours step indexes them (an input of every variant's jobs: a new split retrains the variant anyway)
+        "assigned": SPLIT_ASSIGNED,
     }
     if config["filter"]["boilerplate"]["enabled"]:
         inputs["boilerplate"] = config["filter"]["boilerplate"]["patterns"]

@@ -66,10 +66,20 @@ rule predict_generate:
             if "boilerplate" in input.keys()
             else ""
         ),
+        # a retrieval variant: the new reports' neighbours among the train rows, shown as in training (a change
+        # of these settings retrains the variant, so these jobs rerun anyway)
+        retrieval=lambda w, input: (
+            f"--assigned {input.assigned} --retrieval "
+            + shlex.quote(
+                json.dumps(config["instructions"]["retrieval"], sort_keys=True)
+            )
+            if uses_retrieval(config["predict"][w.name]["variant"])
+            else ""
+        ),
     shell:
         "python -m radtune.serve.predict generate --input {input.shard} --base {input.base} --finetuned {input.model}"
         " --train {input.train} --templates {input.templates} --prepend {input.prepend} {params.boilerplate}"
-        " --params {params.params:q} --output {output} > {log} 2>&1"
+        " {params.retrieval} --params {params.params:q} --output {output} > {log} 2>&1"
 
 
 rule predict_merge:

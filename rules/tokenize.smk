@@ -48,3 +48,28 @@ rule pack:
     shell:
         "python -m radtune.data.pack --input {input} --max-seq-len {params.max_seq_len}"
         " --output {output.data} --stats {output.stats} > {log} 2>&1"
+
+
+# The same jobs on the retrieval-augmented examples (variants with retrieval: true).
+use rule tokenize as tokenize_retrieval with:
+    input:
+        unpack(get_tokenize_retrieval_input),
+    output:
+        data=directory(TOKENIZED_RETRIEVAL),
+        stats=TOKENIZED_RETRIEVAL_STATS,
+    log:
+        f"{LOGS}/tokenize_retrieval/{{base}}/{{split}}.log",
+
+
+use rule pack as pack_retrieval with:
+    input:
+        TOKENIZED_RETRIEVAL.replace("{split}", "train"),
+    output:
+        data=directory(PACKED_RETRIEVAL),
+        stats=report(
+            PACK_RETRIEVAL_STATS,
+            caption="../report/pack.rst",
+            category="Training",
+        ),
+    log:
+        f"{LOGS}/pack_retrieval/{{base}}.log",

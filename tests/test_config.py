@@ -96,7 +96,10 @@ def test_canaries_feed_the_train_split_only_and_export_waits_for_the_privacy_che
     # nothing else reads the canaries: not the chat JSONL files, baselines, generation or scoring
     readers = {j.rule for j in planned_jobs(out)
                if "results/data/canaries.jsonl" in j.text.split("input:", 1)[-1].split("\n", 1)[0]}  # fmt: skip
-    assert readers == {"tokenize", "privacy_audit"}
+    # (the demo's retrieval variant tokenizes its own train split, canaries included, and its val split without)
+    assert readers == {"tokenize", "tokenize_retrieval", "privacy_audit"}
+    assert "results/data/canaries.jsonl" in _job(out, "tokenize_retrieval", "split=train")
+    assert "canaries" not in _job(out, "tokenize_retrieval", "split=val")
 
 
 def test_a_max_exposure_the_audit_cannot_resolve_is_rejected_at_startup(tmp_path):

@@ -18,6 +18,7 @@ from _tiny_model import save_random_lora, save_tiny_base  # noqa: E402
 
 from radtune.core.common import RadtuneError, read_jsonl  # noqa: E402
 from radtune.evaluate import generate  # noqa: E402
+from radtune.serve import card as card_module  # noqa: E402
 from radtune.serve import export  # noqa: E402
 
 NEW_TOKENS = 8
@@ -149,6 +150,92 @@ def test_card_leaves_out_a_missing_or_older_eval_table(variant, tmp_path):
     assert "older than this model" in card and "| lora |" not in card
     card = "\n".join(export.eval_section(tmp_path / "missing.tsv", "lora", "tiny", folder, "lora"))
     assert "Not evaluated" in card and "--forcerun export results/export/lora/" in card
+
+
+EVAL_COLUMNS = ("model", "kind", "task", "n", "rouge_l", "accuracy", "macro_f1", "p_vs_base", "p_vs_best_baseline",
+                "distinct_share", "constant_share", "copied_train_share", "placeholder_rate", "length_ratio", "novel_n",
+                "novel_rouge_l", "novel_accuracy")  # fmt: skip
+# the strongest baseline of each task is not its first baseline row; lora is behind it on impression, ahead on protocol
+EVAL_ROWS = (
+    ("smol", "base", "impression", 33, "0.0695", "", "", "", "1.0000", "0.9697", "0", "0", "0.0606", "5.9902", 24,
+     "0.0848", ""),
+    ("lora", "variant", "impression", 33, "0.4649", "", "", "0.0000", "0.9950", "0.6970", "0", "0.1818", "0",
+     "1.8447", 24, "0.3786", ""),
+    ("smol", "base", "protocol", 20, "", "0.4000", "0.3000", "", "0.9000", "0.2000", "0", "0", "0", "1.0", 5, "",
+     "0.2000"),
+    ("lora", "variant", "protocol", 20, "", "0.9000", "0.8500", "0.0010", "0.0020", "0.4000", "0", "0.5000", "0",
+     "1.0", 5, "", "0.8000"),
+    ("baseline_constant", "baseline", "impression", 33, "0.0420", "", "", "0.8820", "1.0000", "0.0303", "1.0000",
+     "1.0000", "0", "0.7403", 24, "0.0263", ""),
+    ("baseline_retrieval", "baseline", "impression", 33, "0.5839", "", "", "0.0000", "", "0.4545", "0", "1.0000", "0",
+     "1.8579", 24, "0.4929", ""),
+    ("baseline_extractive", "baseline", "impression", 33, "0.0215", "", "", "0.9920", "1.0000", "0.1818", "0", "0",
+     "0", "1.2775", 24, "0.0112", ""),
+    ("baseline_constant", "baseline", "protocol", 20, "", "0.3000", "0.1000", "", "", "0.0500", "1.0000", "1.0000",
+     "0", "1.0", 5, "", "0.2000"),
+    ("baseline_retrieval", "baseline", "protocol", 20, "", "0.6500", "0.6000", "", "", "0.5000", "0", "1.0000", "0",
+     "1.0", 5, "", "0.4000"),
+)  # fmt: skip
+
+
+def _card_rows(card: str, section: str) -> dict[tuple[str, str], list[str]]:
+    """(model, task) -> cells of the markdown table that follows `section` in the card."""
+    lines = card.split(section, 1)[1].splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    out = {}
+    for line in lines[first + 2 : next(i for i in range(first, len(lines) + 1) if i == len(lines) or not lines[i])]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        out[(cells[0], cells[2])] = cells
+    return out
+
+
+def test_card_shows_the_strongest_baseline_the_gap_and_the_collapse_diagnostics(variant, tmp_path):
+    from radtune.evaluate import table
+
+    base, folder, test = variant
+    path = tmp_path / "eval.tsv"
+    path.write_text("\t".join(EVAL_COLUMNS) + "\n" + "".join("\t".join(map(str, r)) + "\n" for r in EVAL_ROWS))
+    rows = [dict(zip(EVAL_COLUMNS, map(str, r), strict=True)) for r in EVAL_ROWS]
+    for task, metric in (("impression", "rouge_l"), ("protocol", "accuracy")):  # the table's own choice
+        values = {r["model"]: float(r[metric]) for r in rows if r["kind"] == "baseline" and r["task"] == task}
+        assert table.best_baseline(values) == "baseline_retrieval" != next(iter(values))
+        assert card_module.strongest_baseline(rows, task)["model"] == "baseline_retrieval"
+    card = "\n".join(export.eval_section(path, "lora", "smol", folder, "lora"))
+    print(card)
+    main = _card_rows(card, "## Evaluation")
+    assert set(main) == {(m, t) for m in ("lora", "smol", "baseline_retrieval") for t in ("impression", "protocol")}
+    assert main[("baseline_retrieval", "impression")][1:5] == ["baseline", "impression", "33", "0.5839"]
+    assert "baseline_constant" not in card and "baseline_extractive" not in card
+    assert (
+        "- impression: lora ROUGE-L 0.4649 vs baseline_retrieval 0.5839 (-0.1190; paired p = 0.9950): behind the"
+        " strongest baseline, not better than it. On the 24 novel examples: 0.3786 vs 0.4929 (-0.1143)." in card
+    )
+    assert (
+        "- protocol: lora accuracy 0.9000 vs baseline_retrieval 0.6500 (+0.2500; paired p = 0.0020): better than the"
+        " strongest baseline (p < 0.05). On the 5 novel examples: 0.8000 vs 0.4000 (+0.4000)." in card
+    )
+    diag = _card_rows(card, "Collapse diagnostics and the novel subset:")
+    assert diag[("lora", "impression")][3:] == ["0.6970", "0", "0.1818", "0", "1.8447", "24", "0.3786", "-"]
+    assert diag[("baseline_retrieval", "impression")][3:] == [
+        "0.4545",
+        "0",
+        "1.0000",
+        "0",
+        "1.8579",
+        "24",
+        "0.4929",
+        "-",
+    ]
+    assert diag[("smol", "protocol")][3:] == ["0.2000", "0", "0", "0", "1.0", "5", "-", "0.2000"]
+
+    # ahead but not significantly, and no baseline at all: said so, never "better"
+    rows[3] = {**rows[3], "p_vs_best_baseline": "0.2000"}
+    line = card_module.versus_baseline(rows[3], card_module.strongest_baseline(rows, "protocol"))
+    assert "(+0.2500; paired p = 0.2000): ahead, but not significantly" in line and "not shown better" in line
+    alone = [r for r in rows if r["kind"] != "baseline"]
+    path.write_text("\t".join(EVAL_COLUMNS) + "\n" + "".join("\t".join(r.values()) + "\n" for r in alone))
+    card = "\n".join(export.eval_section(path, "lora", "smol", folder, "lora"))
+    assert "- impression: no baseline was evaluated on this task" in card and "baseline_" not in card
 
 
 def _privacy_files(tmp_path, status: str = "pass"):

@@ -247,7 +247,85 @@ def test_merge_refuses_shards_of_other_files(variant, tmp_path):
     _, folder = variant
     out = tmp_path / "o.parquet"
     pl.DataFrame({"source": ["other.csv"], "line": [2], "source_id": ["X"], "prediction": ["p"], "label": [None],
-                  "confidence": [0.5], "status": ["ok"]}, schema=predict.OUT_SCHEMA).write_parquet(out)  # fmt: skip
+                  "confidence": [0.5], "status": ["ok"], "neighbours": [None]},
+                 schema=predict.OUT_SCHEMA).write_parquet(out)  # fmt: skip
     with pytest.raises(RadtuneError, match="not this entry's csv list"):
         predict.merge([str(out)], ["new.csv"], "id", "impression", folder, True, tmp_path / "p.csv")
     assert not (tmp_path / "p.csv").exists()
+
+
+# ---- a retrieval variant ------------------------------------------------------------------------------------------
+
+
+def retrieval_train(tmp_path: Path) -> tuple[Path, Path]:
+    """The split assignment's train rows (and a val row, never retrieved) and their chat examples."""
+    texts = {
+        "t-1": ("Small left effusion. Heart size normal.", "Small left pleural effusion.", "CTCH"),
+        "t-2": ("Stable 4 mm nodule right upper lobe. No new consolidation.", "Stable nodule.", "CTCH"),
+        "t-3": ("Fracture of the distal radius.", "Distal radius fracture.", "XRWR"),
+        "v-1": ("Small left effusion. Heart size normal. Lungs clear.", "Effusion.", "CTCH"),
+    }
+    rows = [
+        {"id": i, "split": "val" if i.startswith("v") else "train", "group_id": f"g{i}", "task": "impression",
+         "input_text": f, "output_text": o, "exam_code": e, "exam_description": None, "ctx_indication": "cough"}
+        for i, (f, o, e) in texts.items()
+    ]  # fmt: skip
+    assigned = tmp_path / "assigned.parquet"
+    pl.DataFrame(rows).write_parquet(assigned)
+    train = tmp_path / "train.jsonl"
+    train.write_text(
+        "".join(
+            json.dumps({"id": r["id"], "task": "impression", "input_text": r["input_text"],
+                        "reference": r["output_text"], "group": r["exam_code"]}) + "\n"
+            for r in rows if r["split"] == "train"
+        )
+    )  # fmt: skip
+    return assigned, train
+
+
+def test_retrieval_prompts_show_the_nearest_train_reports_as_training_does(tmp_path, smollm2_tok):
+    from radtune.data.filter import load_boilerplate
+    from radtune.data.instructions import load_templates
+    from radtune.data.retrieval import augment_user, render_neighbours
+
+    assigned, train = retrieval_train(tmp_path)
+    df = pl.concat([pl.read_parquet(p) for p in ingested(tmp_path, n=1)]).sort("id")
+    templates = load_templates(ROOT / "config/instruction_templates.yaml")
+    prepared, messages = predict.prompts(df, templates, params(), load_boilerplate(ROOT / "config/boilerplate.yaml"))
+    plain = [None if m is None else [dict(x) for x in m] for m in messages]
+    retrieval = {"k": 2, "fields": ["input", "exam"], "max_tokens": 200}
+    shown = predict.add_neighbours(prepared, messages, assigned, train, retrieval, smollm2_tok)
+    effusion = prepared["input_text"].to_list().index("Small left effusion. Heart size normal.")
+    assert shown[effusion][0] == "t-1"  # the same findings in train; the val row is never shown
+    assert all(ids is None or "v-1" not in ids for ids in shown)
+    assert [ids is None for ids in shown] == [m is None for m in messages]  # no input: no neighbours either
+    examples = {json.loads(x)["id"]: json.loads(x) for x in train.read_text().splitlines()}
+    for i, ids in enumerate(shown):
+        if ids is None:
+            continue
+        block = render_neighbours([examples[x] for x in ids], "impression", smollm2_tok, 200)
+        assert messages[i][-1]["content"] == augment_user(plain[i][-1]["content"], block)
+        assert messages[i][:-1] == plain[i][:-1]  # the system turn is untouched
+    assert "Impression: Small left pleural effusion." in messages[effusion][-1]["content"]
+
+
+def test_retrieval_variant_predictions_name_the_neighbours_they_were_shown(variant, tmp_path):
+    base, folder = variant
+    assigned, train = retrieval_train(tmp_path)
+    out = tmp_path / "out" / "0000.parquet"
+    predict.main(["generate", "--input", ingested(tmp_path, n=1)[0], "--base", str(base), "--finetuned", str(folder),
+                  "--train", str(train), "--templates", str(ROOT / "config/instruction_templates.yaml"),
+                  "--prepend", str(ROOT / "config/prepend_phrases.yaml"), "--params", json.dumps(params()),
+                  "--assigned", str(assigned), "--retrieval",
+                  json.dumps({"k": 2, "fields": ["input"], "max_tokens": 200}), "--output", str(out)])  # fmt: skip
+    result = tmp_path / "tonight.csv"
+    predict.main(["merge", "--inputs", str(out), "--csv", str(tmp_path / "new.csv"), "--id-column",
+                  "accession_number", "--task", "impression", "--model", str(folder), "--deidentified", "true",
+                  "--output", str(result)])  # fmt: skip
+    with open(result, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0])[-1] == "neighbours"
+    by_id = {r["accession_number"]: r for r in rows}
+    assert by_id["ACC-899"]["neighbours"].split()[0] == "t-1"  # "Small left effusion. Heart size normal."
+    assert by_id["ACC-898"]["neighbours"] == "" and by_id["ACC-898"]["status"] == "empty_input"
+    assert all(len(r["neighbours"].split()) == 2 for r in rows if r["status"] == "ok")

@@ -18,6 +18,7 @@ from radtune.core.startup import (
     check_csv_paths,
     check_max_exposure,
     check_references,
+    check_retrieval_budget,
     check_schema,
     check_split,
     check_split_total,
@@ -367,3 +368,20 @@ def test_snakemake_folder_and_its_logs_become_owner_only(tmp_path):
     make_snakemake_dir_private(tmp_path)
     assert (mode(sm), mode(sm / "log"), mode(log)) == (0o700, 0o700, 0o600)
     assert mode(tool) == 0o755  # executables in conda environments keep working (the folder keeps others out)
+
+
+def test_a_retrieval_budget_that_crowds_out_the_report_is_refused():
+    cfg = full_config()
+    cfg["tokenize"]["max_seq_len"] = 512
+    cfg["instructions"]["retrieval"]["max_tokens"] = 300
+    cfg["variants"] = {"lora": {**cfg["variants"]["lora"], "retrieval": False}}
+    check_retrieval_budget(cfg)  # no variant uses retrieval: nothing to check
+    cfg["variants"]["rag"] = {**cfg["variants"]["lora"], "retrieval": True}
+    with pytest.raises(RadtuneError) as info:
+        check_retrieval_budget(cfg)
+    assert str(info.value) == (
+        "config: instructions.retrieval.max_tokens 300 leaves too little of tokenize.max_seq_len 512 for the "
+        "report itself: at most 256 (half of it)"
+    )
+    cfg["instructions"]["retrieval"]["max_tokens"] = 256
+    check_retrieval_budget(cfg)

@@ -95,6 +95,14 @@ def test_table_rows_means_cis_and_pvalues(tmp_path, files):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_best_baseline_is_the_highest_main_metric_and_a_tie_goes_to_the_later_name():
+    """The choice p_vs_best_baseline (and the export's model card) compares with."""
+    values = {"baseline_constant": 0.04, "baseline_retrieval": 0.58, "baseline_extractive": 0.02}
+    assert table.best_baseline(values) == "baseline_retrieval"
+    assert table.best_baseline({"baseline_retrieval": 0.5, "baseline_extractive": 0.5}) == "baseline_retrieval"
+    assert table.best_baseline({}) is None
+
+
 def test_protocol_accuracy_and_macro_f1(tmp_path):
     pairs = [("a", "a"), ("a", "b"), ("b", "b"), ("c", "b")]
     f = {"base": _protocol(tmp_path / "b.tsv", "smol", pairs)}

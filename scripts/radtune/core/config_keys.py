@@ -140,12 +140,26 @@ CONSUMERS: dict[str, set[str]] = {
     "deidentify": {"deid_audit", "filter"},
     "deid_audit": {"filter"},
     "filter": {"split"},
-    "split": {"instructions"},
-    "instructions": {"tokenize", "baseline", "generate", "score", "export", "predict_generate"},
-    "canaries": {"tokenize", "privacy_audit"},  # privacy.canaries: the train split's tokenize job only
-    "base_model": {"tokenize", "train", "generate", "export", "predict_generate", "privacy_audit"},
+    "split": {"instructions", "neighbours", "predict_generate"},  # predict_generate: a retrieval variant's index
+    "instructions": {"tokenize", "baseline", "generate", "score", "export", "predict_generate", "retrieval_data"},
+    "neighbours": {"retrieval_data"},
+    "retrieval_data": {"tokenize_retrieval", "generate", "export"},
+    # privacy.canaries: the train split's tokenize jobs only
+    "canaries": {"tokenize", "tokenize_retrieval", "privacy_audit"},
+    "base_model": {
+        "tokenize",
+        "tokenize_retrieval",
+        "retrieval_data",
+        "train",
+        "generate",
+        "export",
+        "predict_generate",
+        "privacy_audit",
+    },  # fmt: skip
     "tokenize": {"pack", "train"},
     "pack": {"train"},
+    "tokenize_retrieval": {"pack_retrieval", "train"},
+    "pack_retrieval": {"train"},
     "train": {"generate", "export", "predict_generate", "predict_merge", "track", "privacy_audit"},
     "generate": {"merge_predictions"},
     "merge_predictions": {"score", "judge"},

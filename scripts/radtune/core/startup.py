@@ -214,15 +214,30 @@ def check_max_exposure(config: dict[str, Any]) -> None:
         )
 
 
+def check_retrieval_budget(config: dict[str, Any]) -> None:
+    """With a retrieval variant, the neighbours' token budget must leave room in tokenize.max_seq_len for the
+    example itself (at least half of it), or the tokenizer stage would cut the report the model is asked about."""
+    if not any(v.get("retrieval") for v in config["variants"].values()):
+        return
+    budget, max_len = config["instructions"]["retrieval"]["max_tokens"], config["tokenize"]["max_seq_len"]
+    if budget > max_len // 2:
+        raise RadtuneError(
+            f"config: instructions.retrieval.max_tokens {budget} leaves too little of tokenize.max_seq_len {max_len} "
+            f"for the report itself: at most {max_len // 2} (half of it)"
+        )
+
+
 def check_config(config: dict[str, Any]) -> None:
     """Every wiring check the schema cannot express, in this order (the first problem is the one raised): CSV
-    paths, split shares, mapped columns, references between sections, split total, privacy.max_exposure."""
+    paths, split shares, mapped columns, references between sections, split total, privacy.max_exposure, the
+    retrieval budget."""
     check_csv_paths(config)
     check_split(config)
     check_columns(config)
     check_references(config)
     check_split_total(config)
     check_max_exposure(config)
+    check_retrieval_budget(config)
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -11,13 +11,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-
 from radtune.core.common import BASELINE_KINDS, RadtuneError, json_arg, read_jsonl, run_main
 from radtune.core.formats import prediction_row, write_predictions
 from radtune.core.norm import PLACEHOLDER_KINDS
 from radtune.core.tasks import TASKS
+from radtune.data.retrieval import Index
 from radtune.evaluate.generate import select_examples
 
 log = logging.getLogger("radtune.evaluate.baselines")
@@ -54,27 +52,12 @@ def retrieval(
 ) -> list[str]:
     """Reference of the most similar train example: TF-IDF (scikit-learn TfidfVectorizer) cosine over input_text.
 
-    Exact brute force, split by term frequency for speed: the `n_frequent` terms with the largest
-    document frequency (long posting lists) go through a dense BLAS product, all other terms through a
-    sparse product whose output stays sparse; the two partial dot products add up to the cosine.
-    ~2x less CPU than sparse @ dense alone, ~8x less than sparse @ sparse. Ties go to the first train
-    example in id order (argmax returns the first maximum).
+    The search is radtune.data.retrieval.Index (exact brute force, dense BLAS product for the `n_frequent` most
+    frequent terms + sparse product for the rest), top-1: ties go to the first train example in id order.
     """
-    vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
-    x_train = vec.fit_transform([r["input_text"] for r in train]).tocsr()  # L2-normalised rows: dot = cosine
-    x_test = vec.transform([r["input_text"] for r in test]).tocsr()
-    df = np.diff(x_train.tocsc().indptr)
-    order = np.argsort(-df, kind="stable")
-    freq, rare = np.sort(order[:n_frequent]), np.sort(order[n_frequent:])
-    train_freq = x_train[:, freq].toarray()  # (n_train, <=n_frequent) dense
-    train_rare_t = x_train[:, rare].T.tocsr()
-    test_freq, test_rare = x_test[:, freq].toarray(), x_test[:, rare].tocsr()
-    best = np.empty(len(test), dtype=np.int64)
-    for s in range(0, len(test), chunk):
-        sims = test_freq[s : s + chunk] @ train_freq.T  # (chunk, n_train)
-        sims += (test_rare[s : s + chunk] @ train_rare_t).toarray()
-        best[s : s + chunk] = sims.argmax(axis=1)
-    return [train[i]["reference"] for i in best]
+    index = Index([r["input_text"] for r in train], n_frequent=n_frequent)
+    hits = index.search([r["input_text"] for r in test], 1, chunk=chunk)
+    return [train[h[0][0]]["reference"] for h in hits]
 
 
 # Sentence boundary: end punctuation followed by whitespace, or a line break. Hand-written because the

@@ -16,6 +16,7 @@ from radtune.core.common import InputError, RadtuneError, atomic_path, json_arg,
 from radtune.core.formats import open_tsv, write_tsv
 from radtune.core.tasks import TASKS
 from radtune.evaluate import metrics, score
+from radtune.evaluate.ranking import DIAGNOSTIC_COLUMNS, NOVEL, best_baseline  # noqa: F401  (re-exported)
 
 log = logging.getLogger("radtune.evaluate.table")
 
@@ -28,8 +29,6 @@ JUDGE_KEYS = ["id", "model", "judge_score", "judge_status"]
 # Per-cell diagnostics from score.DIAGNOSTICS (point estimates): share of distinct predictions, share equal to the
 # constant baseline's answer, share copied verbatim from a train output, share with a de-id placeholder, mean
 # prediction/reference length ratio.
-DIAGNOSTIC_COLUMNS = ["distinct_share", "constant_share", "copied_train_share", "placeholder_rate", "length_ratio"]
-NOVEL = "novel_"  # prefix of the novel-subset columns
 
 
 @dataclass
@@ -255,7 +254,7 @@ def _build_rows(
             if k == "baseline" and m != model and (m, task, group) in cells
         ]
         if others:
-            best = max(others, key=lambda c: (_main_value(c), c.model))
+            best = cells[(best_baseline({c.model: _main_value(c) for c in others}), task, group)]
             if kind_of[model] != "baseline" or _main_value(best) >= _main_value(cell):
                 row["p_vs_best_baseline"] = _paired_p(cell, best, n_boot, seed)
         table.append(row)

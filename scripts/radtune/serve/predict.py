@@ -34,6 +34,7 @@ OUT_SCHEMA = {
     "label": pl.String(),
     "confidence": pl.Float64(),
     "status": pl.String(),
+    "neighbours": pl.String(),  # a retrieval variant: the train examples shown in the prompt (ids, best first)
 }
 STATUS_OK, STATUS_EMPTY = "ok", "empty_input"
 
@@ -85,6 +86,54 @@ def known_labels(train: str | Path, task: str) -> dict[str, str]:
     return labels
 
 
+def add_neighbours(
+    df: pl.DataFrame,
+    messages: list[list[dict[str, str]] | None],
+    assigned: str | Path,
+    train: str | Path,
+    retrieval: dict[str, Any],
+    tokenizer: Any,
+) -> list[list[str] | None]:
+    """A retrieval variant's prompts for new rows, as training built them (radtune.data.retrieval): each row's k
+    nearest train rows of its task, indexed as the neighbours rule indexes them (the split assignment's train rows,
+    instructions.retrieval.fields), shown from the train examples within the same token budget. Rewrites the user
+    turns in place; returns the ids shown per row (None for a row without a task input)."""
+    from radtune.data.retrieval import Index, augment_user, check_params, index_text, render_neighbours
+
+    k, fields, max_tokens = check_params(retrieval)
+    try:
+        rows = pl.read_parquet(assigned).filter(pl.col("split") == "train").to_dicts()
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError(assigned, f"cannot read the split assignment ({type(exc).__name__})") from None
+    examples = {ex["id"]: ex for _, ex in iter_jsonl(train, ("id", "task", "input_text", "reference"))}
+    new = df.select("task", *[c for c in df.columns if c in ("exam_code", "exam_description")],
+                    *[c for c in df.columns if c.startswith("ctx_")], "input_text").to_dicts()  # fmt: skip
+    shown: list[list[str] | None] = [None] * len(new)
+    for task in sorted({r["task"] for r in new}):
+        train_rows = sorted((r for r in rows if r["task"] == task), key=lambda r: r["id"])
+        todo = [i for i, r in enumerate(new) if r["task"] == task and messages[i] is not None]
+        if not todo:
+            continue
+        if not train_rows:
+            raise RadtuneError(f"task {task!r}: no train rows to retrieve neighbours from")
+        index = Index([index_text(r, fields) for r in train_rows])
+        for i, hits in zip(todo, index.search([index_text(new[i], fields) for i in todo], k), strict=True):
+            ids = [train_rows[j]["id"] for j, _ in hits]
+            missing = [x for x in ids if x not in examples]
+            if missing:
+                raise RadtuneError(f"{len(missing)} neighbour(s) are not in {train}: stale split assignment")
+            nbs = [
+                {"id": x, "group": examples[x].get("group") or "all", "input_text": examples[x]["input_text"],
+                 "reference": examples[x]["reference"]}
+                for x in ids
+            ]  # fmt: skip
+            block = render_neighbours(nbs, task, tokenizer, max_tokens)
+            messages[i] = [m | {"content": augment_user(m["content"], block)} if m["role"] == "user" else m
+                           for m in messages[i]]  # fmt: skip
+            shown[i] = ids
+    return shown
+
+
 def strip_phrases(prediction: str, phrases: list[str]) -> str:
     """Drop a prepend phrase ("Impression:") that opens the prediction (the longest that matches)."""
     p = prediction.strip()
@@ -104,6 +153,8 @@ def predict_shard(
     boilerplate_path: str | Path | None,
     params: dict[str, Any],
     output: str | Path,
+    assigned: str | Path | None = None,
+    retrieval: dict[str, Any] | None = None,
 ) -> int:
     """Predict every row of one shard into `output` (OUT_SCHEMA, one row per input row); returns the rows."""
     from radtune.evaluate.generate import generate_hf, generate_vllm, load_model, tokenizer_source
@@ -117,6 +168,14 @@ def predict_shard(
     phrases = load_prepend(prepend_path)
     patterns = load_boilerplate(boilerplate_path) if boilerplate_path else None
     df, messages = prompts(df, templates, params, patterns)
+    shown: list[list[str] | None] = [None] * df.height
+    if retrieval is not None:
+        from transformers import AutoTokenizer
+
+        if assigned is None:
+            raise RadtuneError("a retrieval variant needs the split assignment (--assigned)")
+        tok = AutoTokenizer.from_pretrained(str(base), local_files_only=True)  # as the retrieval_data rule renders
+        shown = add_neighbours(df, messages, assigned, train, retrieval, tok)
     todo = [i for i, m in enumerate(messages) if m is not None]
     eval_params = params["eval"]
     max_new, t0 = int(eval_params["max_new_tokens"]), time.perf_counter()
@@ -155,6 +214,7 @@ def predict_shard(
             "label": label,
             "confidence": confidence,
             "status": status,
+            "neighbours": [" ".join(ids) if ids is not None else None for ids in shown],
         },
         schema=OUT_SCHEMA,
     )
@@ -213,6 +273,9 @@ def merge(
     is_label = TASKS[task].is_label
     header = [id_column, "prediction", *(["label"] if is_label else []), "confidence", "status"]
     header += ["variant", "recipe", "model_fingerprint", "deidentified"]
+    # a retrieval variant's predictions name the train examples their prompts showed (pseudonymous ids, for audit)
+    with_neighbours = df["neighbours"].is_not_null().any()
+    header += ["neighbours"] if with_neighbours else []
     with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
@@ -221,6 +284,7 @@ def merge(
             writer.writerow(
                 [row["source_id"], row["prediction"] or "", *([row["label"] or ""] if is_label else []), conf]
                 + [row["status"], facts["variant"], facts["recipe"], facts["model_fingerprint"], deidentified]
+                + ([row["neighbours"] or ""] if with_neighbours else [])
             )
     counts = df["status"].value_counts().sort("status").iter_rows()
     log.info("%d rows written (%s) by %s", df.height, ", ".join(f"{s}: {n}" for s, n in counts), facts["variant"])
@@ -241,6 +305,8 @@ def main(argv: list[str] | None = None) -> None:
     g.add_argument("--prepend", required=True, help="prepend phrases (stripped from predictions)")
     g.add_argument("--boilerplate", help="boilerplate pattern file (filter.boilerplate.patterns)")
     g.add_argument("--params", required=True, help="JSON: seed, instructions, filter, eval (generation keys)")
+    g.add_argument("--assigned", help="results/split/assigned.parquet (a retrieval variant: the train rows)")
+    g.add_argument("--retrieval", help="JSON: instructions.retrieval (a retrieval variant's prompts)")
     g.add_argument("--output", required=True)
     m = sub.add_parser("merge", help="merge the shards into the predictions CSV")
     m.add_argument("--inputs", nargs="+", required=True)
@@ -255,7 +321,11 @@ def main(argv: list[str] | None = None) -> None:
         if not Path(a.base).is_dir():
             raise RadtuneError(f"base model folder {a.base} does not exist")
         params = json_arg(a.params, "--params")
-        predict_shard(a.input, a.base, a.finetuned, a.train, a.templates, a.prepend, a.boilerplate, params, a.output)
+        retrieval = json_arg(a.retrieval, "--retrieval") if a.retrieval else None
+        predict_shard(
+            a.input, a.base, a.finetuned, a.train, a.templates, a.prepend, a.boilerplate, params, a.output,
+            assigned=a.assigned, retrieval=retrieval,
+        )  # fmt: skip
     else:
         merge(a.inputs, a.csv, a.id_column, a.task, a.model, a.deidentified == "true", a.output)
 
