@@ -20,6 +20,7 @@ from radtune.core.common import RadtuneError, read_jsonl  # noqa: E402
 from radtune.evaluate import generate  # noqa: E402
 from radtune.serve import card as card_module  # noqa: E402
 from radtune.serve import export  # noqa: E402
+from radtune.serve.card import RETRIEVAL_LIMITS  # noqa: E402
 
 NEW_TOKENS = 8
 
@@ -139,6 +140,13 @@ def test_export_loads_with_plain_transformers_and_reproduces_the_eval_prediction
     assert not any(json.loads(line)["input_text"] in card for line in test.read_text().splitlines())  # no report text
     facts = json.loads((out / export.EXPORT_META).read_text())
     assert facts["check"]["passed"] and facts["stop_tokens"][0][0] == "<|im_end|>"
+    # a plain variant's card says nothing of neighbours; a retrieval variant's (its test examples show them) says
+    # that a server must build the same prompts, and that the train reports are not in the export
+    assert facts["retrieval"] is False and "Retrieval-augmented prompts" not in card
+    meta = json.loads((folder / "radtune_variant.json").read_text())
+    rag = export.model_card({**facts, "retrieval": True}, meta, [], [], [])
+    assert "Retrieval-augmented prompts" in rag and "A server must build the same prompts" in rag
+    assert rag.replace(RETRIEVAL_LIMITS[0] + "\n", "") == export.model_card(facts, meta, [], [], [])
 
 
 def test_card_leaves_out_a_missing_or_older_eval_table(variant, tmp_path):

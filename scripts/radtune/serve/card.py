@@ -237,6 +237,16 @@ def _pairs(d: dict[str, Any]) -> str:
     return ", ".join(f"{k}={f'{v:.4g}' if isinstance(v, float) else v}" for k, v in sorted(d.items()))
 
 
+# A retrieval variant answers the prompts it was trained and evaluated on only when they show its neighbours.
+RETRIEVAL_LIMITS = (
+    "- Retrieval-augmented prompts: trained and evaluated with the most similar train reports (findings and"
+    " impression) shown before the report (`radtune.data.retrieval`, the run's `instructions.retrieval`)."
+    " A server must build the same prompts, as radtune's batch predictions do (`results/predict/`); without them"
+    " it answers prompts it was neither trained nor evaluated on. The train reports are not part of this"
+    " export (de-identified patient text): keep them, and the index, inside the institution.",
+)
+
+
 def model_card(
     facts: dict[str, Any],
     meta: dict[str, Any],
@@ -277,6 +287,7 @@ def model_card(
         "- Trained on de-identified reports; keep the model inside the institution whose data it was trained on"
         " (a model can memorise training text).",
         "- Not a medical device: not validated for clinical use or for any decision about a patient.",
+        *RETRIEVAL_LIMITS * bool(facts.get("retrieval")),
         "",
         "## Training",
         "",

@@ -180,7 +180,8 @@ def export(
             head.get("status") != "pass"
         ):  # radtune.evaluate.privacy check writes only passing rows: a stale or edited file
             raise RadtuneError(f"{privacy_check}: the memorisation audit did not pass its check; not exported")
-    rows = select_examples(read_test(test), check_prompts)
+    test_rows = read_test(test)
+    rows = select_examples(test_rows, check_prompts)
     if not rows:
         raise RadtuneError(f"{test} holds no test examples to check the export with")
     device, dtype = _device_dtype()  # bf16 on a GPU, fp32 on a CPU
@@ -227,6 +228,8 @@ def export(
             "data_fingerprint": meta.get("data_fingerprint"),
             "exported_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "check": check,
+            # a retrieval variant's examples show their nearest train reports (radtune.data.retrieval)
+            "retrieval": any("neighbours" in r for r in test_rows),
         }
         if method == "qlora":
             facts["nf4_agreement"] = nf4_agreement(base, model_dir, prompts, check_new_tokens, outputs)
