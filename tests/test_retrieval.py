@@ -245,24 +245,6 @@ def test_augment_user():
     assert rt.augment_user("no blank line", "B") == "B\n\nThis report:\nno blank line"
 
 
-def test_neighbours_for_new_rows():
-    train = [
-        {"id": "a", "task": "impression", "group": "CTAB", "input_text": "liver cyst small", "reference": "Cyst."},
-        {"id": "b", "task": "impression", "group": "all", "input_text": "lung nodule right", "reference": "Nodule."},
-        {"id": "c", "task": "protocol", "group": "all", "input_text": "lung nodule right", "reference": "CT chest"},
-    ]
-    rows = [
-        {"id": "n2", "task": "impression", "input_text": "right lung nodule", "exam_code": None},
-        {"id": "n1", "task": "impression", "input_text": "small cyst", "exam_code": "CTAB", "exam_description": "CT"},
-    ]
-    got = rt.neighbours_for_new_rows(train, rows, 2, ["input", "exam"])
-    assert [i for i, _ in got["n1"]] == ["a", "b"] and [i for i, _ in got["n2"]] == ["b", "a"]
-    assert got["n2"][0][1] == pytest.approx(1.0, abs=1e-5)  # same words, no exam on either side
-    assert got["n1"][0][1] == pytest.approx(rt.neighbours_for_new_rows(train, rows, 1, ["input", "exam"])["n1"][0][1])
-    with pytest.raises(RadtuneError, match="'note_qa'"):
-        rt.neighbours_for_new_rows(train, [{"id": "x", "task": "note_qa", "input_text": "q"}], 1, ["input"])
-
-
 def _cli_files(tmp_path, smollm2_tok):
     import polars as pl
 

@@ -9,9 +9,8 @@ import time
 from typing import Any
 
 from radtune.core.common import SPLITS, RadtuneError, check_conservation, json_arg, read_jsonl, run_main, write_jsonl
-from radtune.core.formats import NO_GROUP
 from radtune.core.frames import read_parquet
-from radtune.data.retrieval import augment_user, check_params, find_neighbours, render_neighbours
+from radtune.data.retrieval import augment_user, check_params, find_neighbours, neighbour_view, render_neighbours
 
 log = logging.getLogger("radtune.data.neighbours")
 
@@ -69,12 +68,7 @@ def cmd_render(args: argparse.Namespace) -> None:
         rendered[split] = []
         for ex in exs:
             ids = table[ex["id"]]
-            nbs = [
-                {"id": i, "group": train[i].get("group") or NO_GROUP}
-                | {c: train[i][c] for c in ("input_text", "reference")}
-                for i in ids
-            ]
-            text = render_neighbours(nbs, ex["task"], tok, max_tokens)
+            text = render_neighbours([neighbour_view(train[i]) for i in ids], ex["task"], tok, max_tokens)
             users = [m for m in ex["messages"] if m.get("role") == "user"]
             if len(users) != 1:
                 raise RadtuneError(f"example {ex['id']} has {len(users)} user messages (expected 1)")

@@ -190,52 +190,15 @@ def find_neighbours(
     return out
 
 
-def _example_row(example: Mapping[str, Any]) -> dict[str, Any]:
-    """A chat JSONL example as an index_text row. The JSONL holds input_text and group (= exam_code, else
-    exam_description, else "all"), not both exam columns nor the ctx_* columns: "exam" indexes the group, "context"
-    nothing, unless the example carries those columns itself."""
-    row = {c: v for c, v in example.items() if c.startswith("ctx_") or c in ("exam_code", "exam_description")}
-    if "exam_code" not in row and "exam_description" not in row:
-        group = example.get("group") or NO_GROUP
-        row["exam_code"] = None if group == NO_GROUP else group
-    return {"input_text": example["input_text"], **row}
-
-
-def neighbours_for_new_rows(
-    train_examples: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]], k: int, fields: Sequence[str]
-) -> dict[str, list[tuple[str, float]]]:
-    """For batch predictions on new reports: every new row's k nearest train examples (chat JSONL) of its task, no
-    exclusion, as {row id: [(train example id, cosine), ...]}. The train side is indexed as _example_row says;
-    a new row is queried by the same view of it (exam code, else description; its ctx_* columns only when the
-    train examples carry them), so both sides are built alike. A task with no train examples -> RadtuneError."""
-    train_by_task: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for ex in sorted(train_examples, key=lambda e: e["id"]):
-        train_by_task[ex["task"]].append(ex)
-    rows_by_task: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for r in sorted(rows, key=lambda r: r["id"]):
-        rows_by_task[r["task"]].append(r)
-    out: dict[str, list[tuple[str, float]]] = {}
-    for task in sorted(rows_by_task):
-        train = train_by_task.get(task)
-        if not train:
-            raise RadtuneError(f"task {task!r} has {len(rows_by_task[task])} new rows but no train examples")
-        train_rows = [_example_row(ex) for ex in train]
-        has_exam_cols = any("exam_description" in r for r in train_rows)
-        has_ctx = any(c.startswith("ctx_") for r in train_rows for c in r)
-        queries = []
-        for r in rows_by_task[task]:
-            q = {"input_text": r["input_text"]}
-            if has_exam_cols:
-                q |= {"exam_code": r.get("exam_code"), "exam_description": r.get("exam_description")}
-            else:
-                q["exam_code"] = r.get("exam_code") if r.get("exam_code") is not None else r.get("exam_description")
-            if has_ctx:
-                q |= {c: v for c, v in r.items() if c.startswith("ctx_")}
-            queries.append(index_text(q, fields))
-        found = Index([index_text(r, fields) for r in train_rows]).search(queries, k)
-        for r, hits in zip(rows_by_task[task], found, strict=True):
-            out[r["id"]] = [(train[i]["id"], cos) for i, cos in hits]
-    return out
+def neighbour_view(example: Mapping[str, Any]) -> dict[str, Any]:
+    """What the neighbours block shows of a train chat example (render_neighbours' input): id, group, findings,
+    impression. The render step and batch predictions both build it here."""
+    return {
+        "id": example["id"],
+        "group": example.get("group") or NO_GROUP,
+        "input_text": example["input_text"],
+        "reference": example["reference"],
+    }
 
 
 def output_label(task: str) -> str:

@@ -98,7 +98,7 @@ def add_neighbours(
     nearest train rows of its task, indexed as the neighbours rule indexes them (the split assignment's train rows,
     instructions.retrieval.fields), shown from the train examples within the same token budget. Rewrites the user
     turns in place; returns the ids shown per row (None for a row without a task input)."""
-    from radtune.data.retrieval import Index, augment_user, check_params, index_text, render_neighbours
+    from radtune.data.retrieval import Index, augment_user, check_params, index_text, neighbour_view, render_neighbours
 
     k, fields, max_tokens = check_params(retrieval)
     try:
@@ -122,11 +122,7 @@ def add_neighbours(
             missing = [x for x in ids if x not in examples]
             if missing:
                 raise RadtuneError(f"{len(missing)} neighbour(s) are not in {train}: stale split assignment")
-            nbs = [
-                {"id": x, "group": examples[x].get("group") or "all", "input_text": examples[x]["input_text"],
-                 "reference": examples[x]["reference"]}
-                for x in ids
-            ]  # fmt: skip
+            nbs = [neighbour_view(examples[x]) for x in ids]
             block = render_neighbours(nbs, task, tokenizer, max_tokens)
             messages[i] = [m | {"content": augment_user(m["content"], block)} if m["role"] == "user" else m
                            for m in messages[i]]  # fmt: skip
