@@ -37,7 +37,7 @@ rule neighbours:
         f"{LOGS}/retrieval/neighbours.log",
     conda:
         "../envs/train.yaml"
-    # the exact search is BLAS products: it parallelises over the job's cores (~6 h on 2 cores at 1M train
+    # the exact search is BLAS products: it parallelises over the job's cores (~5 h on 2 cores at 1M train
     # reports, bench/retrieval_speed.py); Snakemake gives it fewer where fewer are available
     threads: 8
     resources:
